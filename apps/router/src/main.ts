@@ -1,0 +1,2 @@
+import { StreamKeys } from '@parley/contracts';
+console.log(new StreamKeys().eventPartition(0));

@@ -1,0 +1,5 @@
+export { PLATFORMS, Platform, ROLES, Role } from './platform.js';
+export { ChannelRef, ChatEventV1, EVENT_KINDS, chatEventId, type ChatEvent } from './chat-event.js';
+export { ACTION_KINDS, ChatActionV1, chatActionId, type ActionKind, type ChatAction } from './chat-action.js';
+export { ContractError, decodeChatAction, decodeChatEvent } from './decode.js';
+export { StreamKeys, fnv1a } from './keys.js';

@@ -1,0 +1,12 @@
+// tsc emits only JavaScript; the Lua scripts that libs load beside their code are copied here.
+import { cpSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+function copyLua(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) copyLua(path);
+    else if (entry.name.endsWith('.lua')) cpSync(path, join('dist', path));
+  }
+}
+copyLua('libs');
