@@ -1,1 +1,1 @@
-export {};
+export { DefaultBackoffOptions, fullJitterDelay, type BackoffOptions } from './backoff.js';
