@@ -1,0 +1,6 @@
+export { CommandEngine, type Decision, type Outcome } from './engine.js';
+export { ChannelConfigCache, DefaultChannelConfigCacheOptions, type ChannelConfigCacheOptions, type ChannelConfigLoader } from './config-cache.js';
+export { parseInvocation, type Invocation } from './invocation.js';
+export { highestRole, meetsRole } from './roles.js';
+export { MAX_RESPONSE_LENGTH, renderTemplate, type TemplateContext } from './template.js';
+export type { ChannelConfig, CommandSpec } from './types.js';
