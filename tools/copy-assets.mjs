@@ -10,3 +10,7 @@ function copyLua(dir) {
   }
 }
 copyLua('libs');
+
+// `npm start` rebuilds only when a source is newer than this stamp (tools/build-if-stale.mjs).
+import { writeFileSync } from 'node:fs';
+writeFileSync('dist/.build-stamp', new Date().toISOString());

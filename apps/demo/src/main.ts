@@ -1,0 +1,66 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { migrate } from '@parley/db';
+import { TwitchTmiFake } from '@parley/platform-fakes';
+import { startApp, stopApps, waitUntilReady, type RunningApp } from './apps.js';
+import { runDemoChat } from './chat.js';
+import { DEMO_BOT, DEMO_CHANNEL, seedDemo } from './seed.js';
+import { ServerUnavailableError, ensureDatabase, ensurePostgres, ensureRedis, type Server } from './servers.js';
+
+// dist/apps/demo/src/main.js → repository root
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const say = (line: string) => process.stdout.write(`parley: ${line}\n`);
+
+const servers: Server[] = [];
+const apps: RunningApp[] = [];
+let fake: TwitchTmiFake | undefined;
+let shuttingDown: Promise<void> | undefined;
+
+function shutdown(code: number): Promise<void> {
+  shuttingDown ??= (async () => {
+    say('stopping ...');
+    await stopApps(apps);
+    await fake?.stop();
+    for (const server of servers.reverse()) await server.stop().catch(() => {});
+    process.exit(code);
+  })();
+  return shuttingDown;
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  const redis = await ensureRedis(say);
+  servers.push(redis);
+  const postgres = await ensurePostgres(say);
+  servers.push(postgres);
+  const databaseUrl = process.env.DATABASE_URL ?? (await ensureDatabase(postgres.url, 'parley_demo'));
+  await migrate(databaseUrl);
+
+  fake = new TwitchTmiFake();
+  const { ircUrl } = await fake.start();
+  await seedDemo(databaseUrl, fake.channelId(DEMO_CHANNEL));
+
+  const env = {
+    REDIS_URL: redis.url,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    TWITCH_IRC_URL: ircUrl,
+    TWITCH_BOT_LOGIN: DEMO_BOT,
+    TWITCH_OAUTH_TOKEN: 'demo-token',
+    TWITCH_CHANNELS: DEMO_CHANNEL,
+  };
+  const logDir = join(root, '.parley', 'logs');
+  for (const name of ['router', 'ingest-twitch']) apps.push(await startApp(name, join(root, 'dist'), logDir, env));
+  await waitUntilReady(apps);
+
+  say(`demo chat in #${DEMO_CHANNEL}: type a message (try !ping, !hello, !so someone); Ctrl-C quits.`);
+  say(`app logs: ${logDir}; metrics: ${apps.map((app) => `http://127.0.0.1:${app.port}/metrics`).join(' ')}`);
+  const chat = runDemoChat(fake, { channel: DEMO_CHANNEL, viewer: 'viewer', bot: DEMO_BOT });
+  await chat.closed;
+  await shutdown(0);
+} catch (error) {
+  const message = error instanceof ServerUnavailableError ? error.message : (error as Error).stack;
+  process.stderr.write(`parley: ${message}\n`);
+  await shutdown(1);
+}
