@@ -2,7 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate } from '@parley/db';
 import { TwitchTmiFake } from '@parley/platform-fakes';
-import { startApp, stopApps, waitUntilReady, type RunningApp } from './apps.js';
+import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
 import { runDemoChat } from './chat.js';
 import { DEMO_BOT, DEMO_CHANNEL, seedDemo } from './seed.js';
 import { ServerUnavailableError, ensureDatabase, ensurePostgres, ensureRedis, type Server } from './servers.js';
@@ -12,7 +12,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const say = (line: string) => process.stdout.write(`parley: ${line}\n`);
 
 const servers: Server[] = [];
-const apps: RunningApp[] = [];
+const apps: AppProcess[] = [];
 let fake: TwitchTmiFake | undefined;
 let shuttingDown: Promise<void> | undefined;
 
@@ -51,7 +51,7 @@ try {
     TWITCH_CHANNELS: DEMO_CHANNEL,
   };
   const logDir = join(root, '.parley', 'logs');
-  for (const name of ['router', 'ingest-twitch']) apps.push(await startApp(name, join(root, 'dist'), logDir, env));
+  for (const name of ['router', 'ingest-twitch']) apps.push(await launchApp(name, { distRoot: join(root, 'dist'), logDir, env }));
   await waitUntilReady(apps);
 
   say(`demo chat in #${DEMO_CHANNEL}: type a message (try !ping, !hello, !so someone); Ctrl-C quits.`);

@@ -1,4 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { stopProcess } from '@parley/launcher';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ export async function ensureRedis(say: Say, env = process.env): Promise<Server> 
   say('Starting a local redis-server for the demo ...');
   const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', '6379', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   await waitFor(() => redisAnswers(url), 'redis-server did not start');
-  return { url, stop: () => stopChild(child) };
+  return { url, stop: () => stopProcess(child) };
 }
 
 export async function ensurePostgres(say: Say, env = process.env): Promise<Server> {
@@ -144,13 +145,4 @@ async function waitFor(check: () => Promise<boolean>, failure: string, throwOnTi
   }
   if (throwOnTimeout) throw new ServerUnavailableError(failure);
   return false;
-}
-
-export async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
 }

@@ -1,2 +1,6 @@
-import { StreamKeys } from '@parley/contracts';
-console.log(new StreamKeys().eventPartition(0));
+// Tracing starts before anything it instruments (ioredis, pg, http) is loaded.
+import { startTelemetry } from '@parley/observability/telemetry';
+
+const telemetry = startTelemetry({ serviceName: 'router' });
+const { bootstrap } = await import('./bootstrap.js');
+await bootstrap(telemetry);

@@ -1,0 +1,73 @@
+import type { StreamConsumer } from '@parley/bus';
+import type { TmiConnection, TwitchActionDelivery, TwitchChatIngest } from '@parley/twitch';
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+interface Sources {
+  connection: TmiConnection;
+  ingest: TwitchChatIngest;
+  delivery: TwitchActionDelivery;
+  consumer: StreamConsumer;
+}
+
+/** Turns the Twitch libs' events into Prometheus series and log lines. */
+export class IngestTwitchMetrics {
+  constructor(registry: Registry, { connection, ingest, delivery, consumer }: Sources, logger: Logger) {
+    const events = new Counter({
+      name: 'parley_ingest_events_total',
+      help: 'Chat events read from the platform, by outcome (published, duplicate, rejected).',
+      labelNames: ['platform', 'outcome'] as const,
+      registers: [registry],
+    });
+    const actions = new Counter({
+      name: 'parley_delivery_actions_total',
+      help: 'Actions handled by delivery, by kind and outcome (delivered, expired, duplicate, deferred).',
+      labelNames: ['platform', 'kind', 'outcome'] as const,
+      registers: [registry],
+    });
+    const notices = new Counter({
+      name: 'parley_twitch_notices_total',
+      help: 'NOTICEs from Twitch by msg-id (msg_ratelimit, msg_duplicate, msg_banned, ...).',
+      labelNames: ['msg_id'] as const,
+      registers: [registry],
+    });
+    const reconnects = new Counter({
+      name: 'parley_twitch_reconnects_total',
+      help: 'Reconnections of the TMI connection.',
+      registers: [registry],
+    });
+    new Gauge({
+      name: 'parley_twitch_last_event_age_seconds',
+      help: 'Seconds since the TMI connection last received anything: health is this age, not the socket state.',
+      registers: [registry],
+      collect() {
+        this.set(connection.lastEventAt ? (Date.now() - connection.lastEventAt) / 1_000 : -1);
+      },
+    });
+    new Gauge({
+      name: 'parley_twitch_joined_channels',
+      help: 'Channels this pod has joined.',
+      registers: [registry],
+      collect() {
+        this.set(connection.joinedChannels().length);
+      },
+    });
+
+    ingest.on('ingested', () => events.inc({ platform: 'twitch', outcome: 'published' }));
+    ingest.on('duplicate', () => events.inc({ platform: 'twitch', outcome: 'duplicate' }));
+    ingest.on('rejected', ({ reason }) => {
+      events.inc({ platform: 'twitch', outcome: 'rejected' });
+      logger.warn({ reason }, 'chat frame rejected and dead-lettered');
+    });
+    ingest.on('publishFailed', (error) => logger.error({ err: error.message }, 'could not publish a chat event'));
+    delivery.on('delivered', ({ outcome, kind }) => actions.inc({ platform: 'twitch', kind, outcome }));
+    connection.on('notice', ({ msgId }) => notices.inc({ msg_id: msgId ?? 'none' }));
+    connection.on('reconnecting', ({ attempt, delayMs }) => {
+      reconnects.inc();
+      logger.warn({ attempt, delayMs }, 'reconnecting to twitch');
+    });
+    connection.on('error', (error) => logger.error({ err: error.message }, 'twitch connection error'));
+    consumer.on('deadLettered', ({ id, reason }) => logger.warn({ id, reason }, 'action dead-lettered'));
+    consumer.on('error', (error: Error) => logger.error({ err: error.message }, 'bus consumer error'));
+  }
+}

@@ -1,0 +1,20 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { databaseUrl, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
+
+export const RouterConfigSchema = z.object({
+  REDIS_URL: redisUrl(),
+  DATABASE_URL: databaseUrl(),
+  PORT: port(3001),
+  LOG_LEVEL: logLevel(),
+  PARLEY_KEY_PREFIX: keyPrefix(),
+  PARLEY_EVENT_PARTITIONS: positiveInt(4),
+  ROUTER_CONSUMER_NAME: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),
+  ROUTER_BATCH_SIZE: positiveInt(100),
+  ROUTER_CLAIM_IDLE_MS: positiveInt(30_000),
+  ROUTER_MAX_DELIVERIES: positiveInt(5),
+  ROUTER_MAX_EVENT_AGE_MS: positiveInt(60_000),
+  ROUTER_CONFIG_TTL_MS: positiveInt(30_000),
+});
+
+export type RouterConfig = z.infer<typeof RouterConfigSchema>;

@@ -1,0 +1,83 @@
+import type { StreamConsumer } from '@parley/bus';
+import type { ChannelConfigCache, EventRouter } from '@parley/commands';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Turns the libs' events into Prometheus series and log lines. No per-channel or per-user labels. */
+export class RouterMetrics {
+  constructor(registry: Registry, consumer: StreamConsumer, router: EventRouter, cache: ChannelConfigCache, logger: Logger) {
+    const events = new Counter({
+      name: 'parley_router_events_total',
+      help: 'Chat events handled by the router, by platform and outcome.',
+      labelNames: ['platform', 'outcome'] as const,
+      registers: [registry],
+    });
+    const latency = new Histogram({
+      name: 'parley_router_event_to_action_seconds',
+      help: 'From ingest receiving an event to the router writing its actions.',
+      labelNames: ['platform'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    const deadLettered = new Counter({
+      name: 'parley_bus_dead_lettered_total',
+      help: 'Entries moved to the dead-letter stream.',
+      registers: [registry],
+    });
+    const reclaimed = new Counter({
+      name: 'parley_bus_reclaimed_total',
+      help: 'Entries taken over from consumers that stopped acknowledging them.',
+      registers: [registry],
+    });
+    const cacheLookups = new Counter({
+      name: 'parley_router_config_cache_total',
+      help: 'Configuration cache lookups by result.',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    });
+    const degraded = new Gauge({
+      name: 'parley_router_config_degraded',
+      help: '1 while configuration cannot be loaded and the router answers from its cache.',
+      registers: [registry],
+    });
+    new Gauge({
+      name: 'parley_bus_pending_entries',
+      help: 'Entries delivered to the router group and not yet acknowledged, per stream.',
+      labelNames: ['stream'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const stat of await consumer.stats().catch(() => [])) this.set({ stream: stat.stream }, stat.pending);
+      },
+    });
+    new Gauge({
+      name: 'parley_bus_lag_entries',
+      help: 'Entries in the stream not yet delivered to the router group, per stream.',
+      labelNames: ['stream'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const stat of await consumer.stats().catch(() => [])) if (stat.lag !== null) this.set({ stream: stat.stream }, stat.lag);
+      },
+    });
+
+    router.on('routed', ({ platform, outcome, latencyMs }) => {
+      events.inc({ platform, outcome });
+      if (outcome === 'answered') latency.observe({ platform }, latencyMs / 1_000);
+    });
+    consumer.on('deadLettered', ({ stream, id, reason }) => {
+      deadLettered.inc();
+      logger.warn({ stream, id, reason }, 'entry dead-lettered');
+    });
+    consumer.on('reclaimed', ({ count }) => reclaimed.inc(count));
+    consumer.on('handlerError', (info: unknown) => logger.warn({ info }, 'event handling failed; it will be retried'));
+    consumer.on('error', (error: Error) => logger.error({ err: error.message }, 'bus consumer error'));
+    cache.on('hit', () => cacheLookups.inc({ result: 'hit' }));
+    cache.on('miss', () => cacheLookups.inc({ result: 'miss' }));
+    cache.on('degraded', (error) => {
+      degraded.set(1);
+      logger.warn({ err: error.message }, 'configuration unavailable; answering from cache');
+    });
+    cache.on('recovered', () => degraded.set(0));
+  }
+}

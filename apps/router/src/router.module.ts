@@ -1,0 +1,70 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { StreamConsumer, StreamProducer } from '@parley/bus';
+import { ChannelConfigCache, CommandEngine, EventRouter, type ChannelConfig } from '@parley/commands';
+import { StreamKeys } from '@parley/contracts';
+import { ChannelRepository, CommandRepository, createPool } from '@parley/db';
+import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { RouterConfig } from './config.js';
+import { RouterMetrics } from './router.metrics.js';
+import { RouterRunner } from './router.runner.js';
+
+/**
+ * Wires the router: events from every partition → EventRouter (engine + cached
+ * community configuration) → actions. Everything it builds comes from libs.
+ */
+@Module({})
+export class RouterModule {
+  static forConfig(config: RouterConfig, logger: Logger): DynamicModule {
+    const keys = new StreamKeys(config.PARLEY_KEY_PREFIX, config.PARLEY_EVENT_PARTITIONS);
+    const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true, lazyConnect: false });
+    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+    const pool: pg.Pool = createPool(config.DATABASE_URL);
+    const channels = new ChannelRepository(pool);
+    const commands = new CommandRepository(pool);
+
+    const cache = new ChannelConfigCache(async (platform, channelId): Promise<ChannelConfig | null> => {
+      const channel = await channels.findByPlatformChannel(platform, channelId);
+      if (!channel || !channel.enabled) return null;
+      const community = await commands.loadCommunityConfig(channel.communityId);
+      if (!community) return null;
+      return {
+        communityId: community.community.id,
+        channelId: channel.id,
+        commandPrefix: community.community.commandPrefix,
+        commands: community.commands,
+      };
+    }, { ttlMs: config.ROUTER_CONFIG_TTL_MS });
+
+    const producer = new StreamProducer(redis);
+    const router = new EventRouter(new CommandEngine(), cache, producer, { keys, maxEventAgeMs: config.ROUTER_MAX_EVENT_AGE_MS });
+    const consumer = new StreamConsumer(redis, {
+      streams: keys.allEventPartitions(),
+      group: 'router',
+      consumer: config.ROUTER_CONSUMER_NAME,
+      deadLetterStream: keys.deadLetter(),
+      handler: (entry) => router.handle(entry),
+      batchSize: config.ROUTER_BATCH_SIZE,
+      claimIdleMs: config.ROUTER_CLAIM_IDLE_MS,
+      maxDeliveries: config.ROUTER_MAX_DELIVERIES,
+    });
+
+    const registry = createMetricsRegistry('router');
+    const health = new HealthChecks();
+    health.register('redis', redisCheck(redis));
+    // Postgres down is degraded, not unready: the router answers from its cache.
+    const metrics = new RouterMetrics(registry, consumer, router, cache, logger);
+    const runner = new RouterRunner({ redis, pool, consumer, cache, keys, logger });
+
+    return {
+      module: RouterModule,
+      imports: [ObservabilityModule.forRoot({ registry, health })],
+      providers: [
+        { provide: RouterMetrics, useValue: metrics },
+        { provide: RouterRunner, useValue: runner },
+      ],
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import type { StreamConsumer } from '@parley/bus';
+import type { ChannelConfigCache } from '@parley/commands';
+import type { StreamKeys } from '@parley/contracts';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+
+interface RouterRunnerDeps {
+  redis: Redis;
+  pool: pg.Pool;
+  consumer: StreamConsumer;
+  cache: ChannelConfigCache;
+  keys: StreamKeys;
+  logger: Logger;
+}
+
+/** Starts consuming once the app is up; on shutdown finishes the batch in hand first. */
+export class RouterRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private subscriber?: Redis;
+
+  constructor(private readonly deps: RouterRunnerDeps) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { redis, consumer, cache, keys, logger } = this.deps;
+    // The hub announces configuration changes; every replica drops its cache at once.
+    this.subscriber = redis.duplicate();
+    this.subscriber.on('error', (error) => logger.warn({ err: error.message }, 'config-change subscriber error'));
+    this.subscriber.on('message', () => cache.invalidateAll());
+    await this.subscriber.subscribe(keys.configChanges());
+    await consumer.start();
+    logger.info({ streams: keys.allEventPartitions() }, 'consuming chat events');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.deps.consumer.stop();
+    this.subscriber?.disconnect();
+    await this.deps.pool.end();
+    this.deps.redis.disconnect();
+  }
+}

@@ -1,0 +1,154 @@
+import { createServer, type Server } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
+import { StreamKeys } from '@parley/contracts';
+import { ChannelRepository, CommandRepository, CommunityRepository } from '@parley/db';
+import { createTestDatabase } from '@parley/db/testing';
+import { launchApp, stopApps, stopProcess, waitUntilReady, type AppProcess } from '@parley/launcher';
+import { TwitchTmiFake } from '@parley/platform-fakes';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distRoot, eventually, logDir } from './support.js';
+
+const CHANNEL = 'e2echannel';
+const BOT = 'parleybot';
+
+describe('a viewer types a command in Twitch chat and the bot answers', () => {
+  const prefix = uniquePrefix('e2e-chat');
+  const keys = new StreamKeys(prefix, 2);
+  const fake = new TwitchTmiFake();
+  const redis = new Redis(redisUrl());
+  const apps: AppProcess[] = [];
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const { ircUrl } = await fake.start();
+    const community = await new CommunityRepository(database.pool).create({ slug: 'e2e', name: 'E2E' });
+    await new ChannelRepository(database.pool).create({
+      communityId: community.id,
+      platform: 'twitch',
+      platformChannelId: fake.channelId(CHANNEL),
+      name: CHANNEL,
+    });
+    await new CommandRepository(database.pool).create({ communityId: community.id, name: 'hello', response: 'Hello $(user)!' });
+    env = {
+      REDIS_URL: redisUrl(),
+      DATABASE_URL: database.url,
+      PARLEY_KEY_PREFIX: prefix,
+      PARLEY_EVENT_PARTITIONS: '2',
+      TWITCH_IRC_URL: ircUrl,
+      TWITCH_BOT_LOGIN: BOT,
+      TWITCH_OAUTH_TOKEN: 'e2e-token',
+      TWITCH_CHANNELS: CHANNEL,
+      ROUTER_CLAIM_IDLE_MS: '1000',
+      LOG_LEVEL: 'info',
+    };
+    apps.push(await launchApp('ingest-twitch', { distRoot, logDir, env }));
+    apps.push(await launchApp('router', { distRoot, logDir, env: { ...env, ROUTER_CONSUMER_NAME: 'router-main' } }));
+    await waitUntilReady(apps);
+  });
+
+  afterAll(async () => {
+    await stopApps(apps);
+    await fake.stop();
+    await deleteKeysWithPrefix(redis, prefix);
+    redis.disconnect();
+    await database?.drop();
+  });
+
+  const botLinesReplyingTo = (messageId: string) =>
+    fake.sentMessages(CHANNEL).filter((line) => line.login === BOT && line.replyParentMsgId === messageId);
+
+  it('answers !ping in the channel within one second', async () => {
+    const started = Date.now();
+    const id = fake.viewerSay(CHANNEL, { login: 'alice', text: '!ping' });
+    const [answer] = await eventually(() => nonEmpty(botLinesReplyingTo(id)), 1_000, 'the answer to !ping');
+    expect(answer?.text).toBe('Pong!');
+    expect(answer?.delivered).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('answers a custom command stored in PostgreSQL', async () => {
+    const id = fake.viewerSay(CHANNEL, { login: 'bob', displayName: 'Bob', text: '!hello' });
+    const [answer] = await eventually(() => nonEmpty(botLinesReplyingTo(id)), 1_000, 'the answer to !hello');
+    expect(answer?.text).toBe('Hello Bob!');
+  });
+
+  it('dead-letters a malformed entry with its reason and goes on answering', async () => {
+    const garbageId = await redis.xadd(keys.eventPartition(0), '*', 'payload', '{not json');
+    const invalidId = await redis.xadd(keys.eventPartition(1), '*', 'payload', JSON.stringify({ v: 9, id: 'x' }));
+    const dead = await eventually(async () => {
+      const entries = await redis.xrange(keys.deadLetter(), '-', '+');
+      const ids = entries.map(([, fields]) => fieldsOf(fields));
+      const both = [garbageId, invalidId].map((id) => ids.find((entry) => entry.id === id));
+      return both.every(Boolean) ? both : undefined;
+    }, 5_000, 'both entries on the dead-letter stream');
+    expect(dead[0]?.reason).toMatch(/malformed/);
+    expect(dead[1]?.reason).toMatch(/unsupported version 9/);
+
+    const id = fake.viewerSay(CHANNEL, { login: 'carol', text: '!ping' });
+    await eventually(() => nonEmpty(botLinesReplyingTo(id)), 1_000, 'an answer after the poison entries');
+  });
+
+  it('a router killed between reading and acknowledging loses nothing: another one answers, once', async () => {
+    // A PostgreSQL that accepts connections and never answers: this router reads the
+    // event, then hangs loading configuration, with the event unacknowledged.
+    const blackhole = await listenBlackhole();
+    const stuck = await launchApp('router', {
+      distRoot,
+      logDir,
+      env: { ...env, DATABASE_URL: `postgres://postgres@127.0.0.1:${(blackhole.address() as { port: number }).port}/x`, ROUTER_CONSUMER_NAME: 'router-stuck' },
+    });
+    try {
+      await waitUntilReady([stuck]);
+      // Only the stuck router may read now: stop the healthy one.
+      const healthy = apps.find((app) => app.name === 'router');
+      await stopProcess(healthy!.child);
+      apps.splice(apps.indexOf(healthy!), 1);
+
+      const id = fake.viewerSay(CHANNEL, { login: 'dave', text: '!ping' });
+      await eventually(async () => ((await pendingOf('router-stuck')) > 0 ? true : undefined), 5_000, 'the stuck router to hold the event');
+      stuck.child.kill('SIGKILL');
+
+      apps.push(await launchApp('router', { distRoot, logDir, env: { ...env, ROUTER_CONSUMER_NAME: 'router-rescuer' } }));
+      await waitUntilReady(apps);
+      await eventually(() => nonEmpty(botLinesReplyingTo(id)), 15_000, 'the rescuer to answer the reclaimed event');
+      await sleep(2_000);
+      expect(botLinesReplyingTo(id)).toHaveLength(1);
+    } finally {
+      await stopProcess(stuck.child);
+      blackhole.close();
+    }
+  });
+
+  async function pendingOf(consumer: string): Promise<number> {
+    let total = 0;
+    for (const stream of keys.allEventPartitions()) {
+      const consumers = (await redis.xinfo('CONSUMERS', stream, 'router')) as unknown[][];
+      for (const info of consumers) {
+        const fields = fieldsOf(info as string[]);
+        if (fields.name === consumer) total += Number(fields.pending);
+      }
+    }
+    return total;
+  }
+});
+
+function nonEmpty<T>(items: T[]): T[] | undefined {
+  return items.length > 0 ? items : undefined;
+}
+
+function fieldsOf(flat: Array<string | number>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
+  return fields;
+}
+
+function listenBlackhole(): Promise<Server> {
+  return new Promise((resolve) => {
+    const server = createServer(() => {});
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}

@@ -1,0 +1,38 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { distRoot } from './support.js';
+
+/** Runs a built app with exactly `env` (plus PATH) and returns how it ended. */
+function runApp(app: string, env: Record<string, string>) {
+  const result = spawnSync(process.execPath, [join(distRoot, 'apps', app, 'src', 'main.js')], {
+    env: { PATH: process.env.PATH ?? '', OTEL_SDK_DISABLED: 'true', ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { status: result.status, stderrLines: result.stderr.trim().split('\n').filter(Boolean), stdout: result.stdout };
+}
+
+describe('configuration is validated at start-up', () => {
+  it('a missing variable stops the app with one line naming it', () => {
+    const { status, stderrLines } = runApp('ingest-twitch', { TWITCH_OAUTH_TOKEN: 'super-secret-token', TWITCH_CHANNELS: 'a' });
+    expect(status).toBe(78);
+    expect(stderrLines).toHaveLength(1);
+    expect(stderrLines[0]).toMatch(/TWITCH_BOT_LOGIN/);
+  });
+
+  it('a malformed variable is named with what it expects, and no value is echoed', () => {
+    const { status, stderrLines } = runApp('router', { REDIS_URL: 'http://user:hunter2@example', DATABASE_URL: 'postgres://u@h/db', PORT: 'eighty' });
+    expect(status).toBe(78);
+    expect(stderrLines).toHaveLength(1);
+    expect(stderrLines[0]).toMatch(/REDIS_URL/);
+    expect(stderrLines[0]).toMatch(/PORT/);
+    expect(stderrLines[0]).not.toMatch(/hunter2|eighty/);
+  });
+
+  it('the token never appears in the error line', () => {
+    const { stderrLines } = runApp('ingest-twitch', { TWITCH_OAUTH_TOKEN: 'super-secret-token', TWITCH_BOT_LOGIN: 'NOT A LOGIN!' });
+    expect(stderrLines.join('\n')).toMatch(/TWITCH_BOT_LOGIN/);
+    expect(stderrLines.join('\n')).not.toMatch(/super-secret-token/);
+  });
+});

@@ -1,0 +1,57 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
+import { createTestDatabase } from '@parley/db/testing';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually, repoRoot } from './support.js';
+
+/** Every process still alive in the process group `pgid`. */
+function processesInGroup(pgid: number): string[] {
+  const ps = spawnSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' });
+  return ps.stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, group]) => Number(group) === pgid)
+    .map((fields) => fields.join(' '));
+}
+
+describe('npm start, run as a user would', () => {
+  const prefix = uniquePrefix('e2e-demo');
+  const redis = new Redis(redisUrl());
+  let dropDatabase: (() => Promise<void>) | undefined;
+
+  afterAll(async () => {
+    await deleteKeysWithPrefix(redis, prefix);
+    redis.disconnect();
+    await dropDatabase?.();
+  });
+
+  it('answers a typed !ping in the demo chat and leaves no process behind after Ctrl-C', async () => {
+    const database = await createTestDatabase();
+    dropDatabase = database.drop;
+    // Its own process group, as a terminal gives a foreground job: Ctrl-C signals the group.
+    const demo = spawn('npm', ['start', '--silent'], {
+      cwd: repoRoot,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, DATABASE_URL: database.url, PARLEY_KEY_PREFIX: prefix, REDIS_URL: redisUrl() },
+    });
+    let output = '';
+    demo.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+    const pgid = demo.pid!;
+
+    try {
+      await eventually(() => (output.includes('demo chat in') ? true : undefined), 90_000, `the demo chat to open; output so far:\n${output}`);
+      demo.stdin.write('!ping\n');
+      await eventually(() => (/parleybot: Pong!/.test(output) ? true : undefined), 5_000, `the bot's answer; output:\n${output}`);
+      demo.stdin.write('!hello\n');
+      await eventually(() => (/parleybot: Hello viewer, welcome/.test(output) ? true : undefined), 5_000, `the !hello answer; output:\n${output}`);
+    } finally {
+      process.kill(-pgid, 'SIGINT');
+    }
+    expect(await exited).toBe(0);
+    await eventually(() => (processesInGroup(pgid).length === 0 ? true : undefined), 10_000, `no process left in the group: ${processesInGroup(pgid).join('; ')}`);
+  }, 150_000);
+});

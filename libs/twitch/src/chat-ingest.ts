@@ -1,0 +1,70 @@
+import { EventEmitter } from 'node:events';
+import type { StreamProducer } from '@parley/bus';
+import type { StreamKeys } from '@parley/contracts';
+import type { IrcMessage } from './irc-message.js';
+import { normalizePrivmsg } from './normalize.js';
+import type { TmiConnection } from './tmi-connection.js';
+
+export interface TwitchChatIngestOptions {
+  botLogin: string;
+  /** Other bots in chat (Nightbot, ...): their messages are marked isBot so nobody answers them. */
+  knownBots: Set<string>;
+  /** How long a message id is remembered to drop copies seen again after a reconnect or a hand-over. */
+  dedupeTtlSeconds: number;
+}
+
+export const DefaultTwitchChatIngestOptions: Omit<TwitchChatIngestOptions, 'botLogin'> = {
+  knownBots: new Set(['nightbot', 'streamelements', 'moobot', 'fossabot', 'streamlabs']),
+  dedupeTtlSeconds: 600,
+};
+
+interface TwitchChatIngestEvents {
+  ingested: [{ kind: string }];
+  duplicate: [];
+  /** A frame that could not become a ChatEvent; it was written to the dead-letter stream. */
+  rejected: [{ reason: string }];
+  publishFailed: [Error];
+}
+
+/**
+ * Chat from one TMI connection onto the event bus: every PRIVMSG becomes a v1 ChatEvent
+ * on its channel's partition, written at most once per message id (a Redis mark set in
+ * the same step as the XADD), so overlapping connections never duplicate an event.
+ */
+export class TwitchChatIngest extends EventEmitter<TwitchChatIngestEvents> {
+  private readonly options: TwitchChatIngestOptions;
+
+  constructor(
+    private readonly connection: TmiConnection,
+    private readonly producer: StreamProducer,
+    private readonly keys: StreamKeys,
+    options: Pick<TwitchChatIngestOptions, 'botLogin'> & Partial<TwitchChatIngestOptions>,
+  ) {
+    super();
+    this.options = { ...DefaultTwitchChatIngestOptions, ...options };
+    this.connection.on('privmsg', (message) => void this.onPrivmsg(message));
+  }
+
+  private async onPrivmsg(message: IrcMessage): Promise<void> {
+    let event;
+    try {
+      event = normalizePrivmsg(message, { receivedAt: new Date(), botLogin: this.options.botLogin, knownBots: this.options.knownBots });
+    } catch (error) {
+      const reason = (error as Error).message;
+      this.emit('rejected', { reason });
+      await this.producer
+        .publish(this.keys.deadLetter(), { source: 'ingest-twitch', reason, raw: message.toString().slice(0, 4_096) })
+        .catch((publishError: Error) => this.emit('publishFailed', publishError));
+      return;
+    }
+    try {
+      const fresh = await this.producer.publishOnce(this.keys.key('seen', event.id), this.options.dedupeTtlSeconds, [
+        { stream: this.keys.eventStreamFor('twitch', event.channel.id), payload: event },
+      ]);
+      if (fresh) this.emit('ingested', { kind: event.kind });
+      else this.emit('duplicate');
+    } catch (error) {
+      this.emit('publishFailed', error as Error);
+    }
+  }
+}
