@@ -99,7 +99,7 @@ describe('a viewer types a command in Twitch chat and the bot answers', () => {
     const stuck = await launchApp('router', {
       distRoot,
       logDir,
-      env: { ...env, DATABASE_URL: `postgres://postgres@127.0.0.1:${(blackhole.address() as { port: number }).port}/x`, ROUTER_CONSUMER_NAME: 'router-stuck' },
+      env: { ...env, DATABASE_URL: `postgres://postgres@127.0.0.1:${(blackhole.address() as { port: number }).port}/x`, ROUTER_CONSUMER_NAME: 'router-stuck', PARLEY_MIGRATE_ON_START: 'false' },
     });
     try {
       await waitUntilReady([stuck]);

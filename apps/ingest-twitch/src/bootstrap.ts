@@ -1,24 +1,11 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { configOrExit } from '@parley/config';
-import { createLogger, createNestLogger } from '@parley/observability';
+import { createLogger } from '@parley/observability';
+import { runService } from '@parley/runtime';
 import { IngestTwitchConfigSchema } from './config.js';
 import { IngestTwitchModule } from './ingest-twitch.module.js';
 
 export async function bootstrap(telemetry: { shutdown(): Promise<void> }): Promise<void> {
   const config = configOrExit(IngestTwitchConfigSchema, 'ingest-twitch');
   const logger = createLogger({ service: 'ingest-twitch', level: config.LOG_LEVEL });
-  const app = await NestFactory.create<NestFastifyApplication>(IngestTwitchModule.forConfig(config, logger), new FastifyAdapter(), {
-    logger: createNestLogger(logger),
-  });
-  app.enableShutdownHooks();
-  await app.listen(config.PORT, '0.0.0.0');
-  logger.info({ port: config.PORT }, 'ingest-twitch ready');
-  const stop = async () => {
-    await app.close();
-    await telemetry.shutdown();
-  };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  await runService(IngestTwitchModule.forConfig(config, logger), { service: 'ingest-twitch', port: config.PORT, logger, telemetry });
 }

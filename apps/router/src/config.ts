@@ -15,6 +15,8 @@ export const RouterConfigSchema = z.object({
   ROUTER_MAX_DELIVERIES: positiveInt(5),
   ROUTER_MAX_EVENT_AGE_MS: positiveInt(60_000),
   ROUTER_CONFIG_TTL_MS: positiveInt(30_000),
+  /** Apply pending migrations at start (under an advisory lock, so replicas migrate once). */
+  PARLEY_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
 });
 
 export type RouterConfig = z.infer<typeof RouterConfigSchema>;

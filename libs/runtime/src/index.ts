@@ -1,0 +1,1 @@
+export { runService, type RunServiceOptions } from './run-service.js';
