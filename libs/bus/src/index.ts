@@ -1,1 +1,14 @@
-export {};
+export {
+  DefaultStreamConsumerOptions,
+  StreamConsumer,
+  type BusEntry,
+  type BusHandler,
+  type OptionalStreamConsumerOptions,
+  type RequiredStreamConsumerOptions,
+  type StreamConsumerEvents,
+  type StreamConsumerOptions,
+  type StreamStats,
+} from './consumer.js';
+export { PermanentError, ShutdownTimeoutError } from './errors.js';
+export { DeadLetterField, EntryField } from './fields.js';
+export { DefaultStreamProducerOptions, StreamProducer, type OutgoingMessage, type StreamProducerOptions } from './producer.js';
