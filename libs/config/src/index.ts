@@ -1,1 +1,15 @@
-export {};
+export { ConfigError, type ConfigIssue } from './errors.js';
+export {
+  CONFIG_DEFAULTS,
+  LOG_LEVELS,
+  csvList,
+  databaseUrl,
+  expecting,
+  keyPrefix,
+  logLevel,
+  port,
+  positiveInt,
+  redisUrl,
+  type LogLevel,
+} from './fields.js';
+export { EXIT_CONFIG, configOrExit, loadConfig } from './load-config.js';

@@ -1,1 +1,22 @@
-export {};
+export {
+  CheckViolationError,
+  DbError,
+  ForeignKeyViolationError,
+  MigrationError,
+  UniqueViolationError,
+  translatePgError,
+} from './errors.js';
+export { MIGRATE_DEFAULTS, findMigrationsDir, migrate, type MigrateOptions } from './migrate.js';
+export { POOL_DEFAULTS, createPool, type PoolOptions } from './pool.js';
+export { ChannelRepository } from './repositories/channel.repository.js';
+export { CommandRepository } from './repositories/command.repository.js';
+export { CommunityRepository } from './repositories/community.repository.js';
+export type {
+  Channel,
+  CommandDefinition,
+  Community,
+  CommunityConfig,
+  NewChannel,
+  NewCommand,
+  NewCommunity,
+} from './repositories/types.js';

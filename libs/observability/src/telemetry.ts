@@ -1,1 +1,130 @@
-export {};
+/**
+ * OpenTelemetry bootstrap. Each app's main.ts imports this module first and starts it
+ * before importing anything it instruments, so this file must not import pino,
+ * prom-client, Nest, ioredis or pg itself (the instrumentations patch them as they load).
+ *
+ * It has no relative imports and uses only erasable TypeScript, so Node can also run it
+ * straight from source (the child-process test does).
+ */
+import { register as registerAsyncLoaderHooks } from 'node:module';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import { register as registerSyncLoaderHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
+
+export interface TelemetryOptions {
+  /** `service.name` on every span: the app's name (`router`, `ingest-twitch`, ...). */
+  serviceName: string;
+  /** Where `OTEL_*` variables are read from; default `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+export interface Telemetry {
+  /** False when `OTEL_SDK_DISABLED=true`: no spans, no trace ids in logs. */
+  readonly enabled: boolean;
+  /** The OTLP/HTTP traces URL spans are sent to, or null when they are only kept in-process. */
+  readonly exportUrl: string | null;
+  /** Flushes pending spans and unregisters the SDK; call it last on shutdown. */
+  shutdown(): Promise<void>;
+}
+
+export const TELEMETRY_DEFAULTS = {
+  /** Requests the platform itself makes every few seconds; tracing them only buries real traffic. */
+  untracedPaths: ['/metrics', '/healthz', '/readyz'],
+  /**
+   * Packages our ESM code imports directly. Node's ESM loader bypasses `require`, so the
+   * instrumentations (built on require-in-the-middle) never see them unless an ESM loader
+   * hook (import-in-the-middle) intercepts them; CommonJS `require`s of other packages are
+   * seen anyway.
+   */
+  esmInstrumentedPackages: ['ioredis', 'pg', 'pg-pool'],
+} as const;
+
+type SpanProcessor = NonNullable<NodeSDKConfiguration['spanProcessors']>[number];
+
+/**
+ * Without an exporter NodeSDK registers no tracer provider at all, and then there are no
+ * trace ids to put in logs or to carry across the bus. This processor keeps spans real
+ * (sampled, with ids, propagated) while sending them nowhere.
+ */
+const KEEP_IN_PROCESS: SpanProcessor = {
+  onStart: () => undefined,
+  onEnd: () => undefined,
+  forceFlush: async () => undefined,
+  shutdown: async () => undefined,
+};
+
+let loaderHooksRegistered = false;
+
+/**
+ * Starts tracing for this process: http, ioredis and pg instrumentations, the W3C
+ * trace-context (and baggage) propagator installed globally, and an OTLP/HTTP exporter
+ * only when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set.
+ * `OTEL_SDK_DISABLED=true` turns all of it off. Other `OTEL_*` variables (sampler,
+ * batch sizes, resource attributes, `OTEL_LOG_LEVEL`) work as the SDK documents them.
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  const env = options.env ?? process.env;
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') {
+    return { enabled: false, exportUrl: null, shutdown: async () => undefined };
+  }
+
+  registerLoaderHooks();
+  const exportUrl = tracesUrl(env);
+  const untraced = new Set<string>(TELEMETRY_DEFAULTS.untracedPaths);
+  const sdk = new NodeSDK({
+    serviceName: options.serviceName,
+    instrumentations: [
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => untraced.has((request.url ?? '').split('?')[0]!) }),
+      // Only commands and queries made on behalf of something traced: a consumer's blocking
+      // XREADGROUP poll or a pool's idle reconnect would otherwise be a new trace every time.
+      new IORedisInstrumentation({ requireParentSpan: true }),
+      new PgInstrumentation({ requireParentSpan: true }),
+    ],
+    textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+    ...(exportUrl ? { traceExporter: new OTLPTraceExporter({ url: exportUrl }) } : { spanProcessors: [KEEP_IN_PROCESS] }),
+    // Metrics are Prometheus (prom-client) and logs are pino on stdout; without these the
+    // SDK would start OTLP metric and log exporters of its own.
+    metricReaders: [],
+    logRecordProcessors: [],
+  });
+  sdk.start();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    enabled: true,
+    exportUrl,
+    shutdown: () =>
+      (stopped ??= sdk.shutdown().finally(() => {
+        // Leave the API as it was before start, so a later start (tests) can register again.
+        trace.disable();
+        context.disable();
+        propagation.disable();
+      })),
+  };
+}
+
+/** The spec's rule: the signal-specific variable is used as is; the generic one gets `/v1/traces`. */
+function tracesUrl(env: Record<string, string | undefined>): string | null {
+  const specific = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  if (specific) return specific;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  if (!base) return null;
+  return `${base.replace(/\/+$/, '')}/v1/traces`;
+}
+
+function registerLoaderHooks(): void {
+  if (loaderHooksRegistered) return;
+  loaderHooksRegistered = true;
+  const include = [...TELEMETRY_DEFAULTS.esmInstrumentedPackages];
+  if (supportsSyncHooks()) {
+    // In-thread hooks (module.registerHooks): no message channel to the loader thread.
+    registerSyncLoaderHooks({ include });
+  } else {
+    registerAsyncLoaderHooks('import-in-the-middle/hook.mjs', import.meta.url, { data: { include } });
+  }
+}

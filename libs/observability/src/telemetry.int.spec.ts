@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+const FIXTURE = fileURLToPath(new URL('../test/telemetry-app.mjs', import.meta.url));
+const run = promisify(execFile);
+
+interface FixtureResult {
+  traceId: string;
+  carrier: Record<string, string>;
+  enabled: boolean;
+  exportUrl: string | null;
+}
+interface OtlpSpan {
+  name: string;
+  traceId: string;
+  kind: number;
+  attributes: { key: string; value: { stringValue?: string } }[];
+}
+interface OtlpExport {
+  resourceSpans: {
+    resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+    scopeSpans: { scope: { name: string }; spans: OtlpSpan[] }[];
+  }[];
+}
+
+/** An OTLP/HTTP collector in miniature: keeps what is POSTed to /v1/traces. */
+const received: { path: string; contentType: string | undefined; body: OtlpExport }[] = [];
+let collector: Server;
+let collectorUrl: string;
+
+beforeAll(async () => {
+  collector = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({
+        path: request.url ?? '',
+        contentType: request.headers['content-type'],
+        body: JSON.parse(Buffer.concat(chunks).toString()) as OtlpExport,
+      });
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  collectorUrl = `http://127.0.0.1:${(collector.address() as { port: number }).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => collector.close(() => resolve())));
+beforeEach(() => void received.splice(0));
+
+async function runApp(env: Record<string, string>): Promise<FixtureResult> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_')));
+  const { stdout } = await run(process.execPath, ['--disable-warning=ExperimentalWarning', FIXTURE], {
+    env: {
+      ...inherited,
+      REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+      DATABASE_URL: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+      ...env,
+    },
+    timeout: 20_000,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as FixtureResult;
+}
+
+const spansOf = (exports: OtlpExport[]) =>
+  exports.flatMap((body) => body.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
+
+describe('startTelemetry in an ESM app', () => {
+  it('traces ioredis, pg and incoming HTTP under one trace and exports it over OTLP/HTTP', async () => {
+    const result = await runApp({ OTEL_EXPORTER_OTLP_ENDPOINT: `${collectorUrl}/` });
+    expect(result.enabled).toBe(true);
+    expect(result.exportUrl).toBe(`${collectorUrl}/v1/traces`);
+    expect(received.length).toBeGreaterThan(0);
+    expect(received.every(({ path, contentType }) => path === '/v1/traces' && contentType === 'application/json')).toBe(true);
+
+    const resourceAttributes = received[0]!.body.resourceSpans[0]!.resource.attributes;
+    expect(resourceAttributes).toContainEqual({ key: 'service.name', value: { stringValue: 'telemetry-fixture' } });
+
+    const spans = spansOf(received.map(({ body }) => body)).filter((span) => span.traceId === result.traceId);
+    const names = spans.map((span) => span.name);
+    expect(names).toContain('handle-chat-message');
+    expect(names).toContain('ping'); // ioredis, imported from ESM: needs the loader hook
+    expect(names.some((name) => name.startsWith('pg.query'))).toBe(true);
+    // The incoming request continues the caller's trace (W3C traceparent on the outgoing call).
+    const serverSpans = spans.filter((span) => span.kind === 2 /* SERVER */);
+    const targets = serverSpans.map((span) => span.attributes.find((attribute) => attribute.key === 'url.path' || attribute.key === 'http.target')?.value.stringValue);
+    expect(targets).toContain('/work');
+    expect(targets).not.toContain('/healthz'); // probes are not traced
+  });
+
+  it('installs the W3C trace-context propagator', async () => {
+    const result = await runApp({});
+    expect(result.carrier.traceparent).toMatch(new RegExp(`^00-${result.traceId}-[0-9a-f]{16}-01$`));
+  });
+
+  it('creates spans but exports nothing when no OTLP endpoint is set', async () => {
+    const result = await runApp({});
+    expect(result.enabled).toBe(true);
+    expect(result.exportUrl).toBeNull();
+    expect(result.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(result.traceId).not.toBe('0'.repeat(32));
+    expect(received).toEqual([]);
+  });
+
+  it('does nothing at all with OTEL_SDK_DISABLED=true', async () => {
+    const result = await runApp({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl });
+    expect(result.enabled).toBe(false);
+    expect(result.traceId).toBe('0'.repeat(32));
+    expect(result.carrier).toEqual({});
+    expect(received).toEqual([]);
+  });
+});
