@@ -7,3 +7,16 @@ export {
   type SlidingWindowRateLimiterEvents,
   type SlidingWindowRateLimiterOptions,
 } from './rate-limiter.js';
+export {
+  BreakerRegistry,
+  CircuitBreaker,
+  CircuitOpenError,
+  CircuitShutdownError,
+  CircuitTimeoutError,
+  DefaultCircuitBreakerOptions,
+  createCircuitBreaker,
+  isTimeoutError,
+  type BreakerState,
+  type CircuitBreakerEvents,
+  type CircuitBreakerOptions,
+} from './circuit-breaker.js';
