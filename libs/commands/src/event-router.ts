@@ -67,7 +67,7 @@ export class EventRouter extends EventEmitter<EventRouterEvents> {
     const config = await this.configs.get(event.platform, event.channel.id);
     if (!config) return void report('unowned');
 
-    const decision = this.engine.decide(event, config);
+    const decision = await this.engine.decide(event, config);
     if (decision.actions.length === 0) return void report(decision.outcome);
     const written = await this.publisher.publishOnce(
       this.options.keys.key('handled', event.id),

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+export interface ChargeRequest {
+  /** The chat event running the command: the unit of idempotency. */
+  eventId: string;
+  communityId: string;
+  command: string;
+  userId: string;
+  globalCooldownMs: number;
+  userCooldownMs: number;
+  bypassCooldown: boolean;
+  /** Increment the command's counter (its response uses `$(count)`). */
+  count: boolean;
+}
+
+export type ChargeResult =
+  | { charged: true; count: number | null }
+  | { charged: false; scope: 'global' | 'user'; retryAfterMs: number };
+
+export interface CommandLedgerOptions {
+  /** Prefix of every key the ledger writes, e.g. `parley`. */
+  keyPrefix: string;
+  /** How long an event's charge is remembered; must outlive its redeliveries. */
+  chargeTtlSeconds: number;
+}
+
+const CHARGE = 'parleyChargeCommand';
+const chargeLua = readFileSync(new URL('./chargeCommand-4.lua', import.meta.url), 'utf8');
+
+type ScriptedRedis = Redis & {
+  [CHARGE](...keysAndArgs: (string | number)[]): Promise<[string, string | number, number?]>;
+};
+
+/**
+ * Cooldowns and counters of commands, kept in Redis so any number of routers act as one.
+ * A run is charged atomically and at most once per event (chargeCommand-4.lua); the
+ * caller charges only after the permission checks passed, so a viewer who may not run a
+ * command never starts its cooldown for everyone else.
+ */
+export class CommandLedger {
+  private readonly redis: ScriptedRedis;
+
+  constructor(
+    redis: Redis,
+    private readonly options: CommandLedgerOptions,
+  ) {
+    redis.defineCommand(CHARGE, { numberOfKeys: 4, lua: chargeLua });
+    this.redis = redis as ScriptedRedis;
+  }
+
+  async charge(request: ChargeRequest): Promise<ChargeResult> {
+    const base = `${this.options.keyPrefix}:cmd:${request.communityId}:${request.command}`;
+    const [status, second, third] = await this.redis[CHARGE](
+      `${base}:cooldown`,
+      `${base}:cooldown:${request.userId}`,
+      `${base}:count`,
+      `${this.options.keyPrefix}:charged:${request.eventId}`,
+      request.globalCooldownMs,
+      request.userCooldownMs,
+      request.bypassCooldown ? '1' : '0',
+      request.count ? '1' : '0',
+      this.options.chargeTtlSeconds,
+    );
+    if (status === 'ok') return { charged: true, count: Number(second) < 0 ? null : Number(second) };
+    return { charged: false, scope: second === 'user' ? 'user' : 'global', retryAfterMs: Number(third) };
+  }
+
+  /** The counter's current value (0 when never run). */
+  async count(communityId: string, command: string): Promise<number> {
+    return Number((await this.redis.get(`${this.options.keyPrefix}:cmd:${communityId}:${command}:count`)) ?? 0);
+  }
+}
