@@ -1,1 +1,30 @@
-export {};
+export {
+  IrcParseError,
+  TmiAuthError,
+  TmiClosedError,
+  TmiConnectError,
+  TmiJoinError,
+  TmiNormalizeError,
+  TmiNotConnectedError,
+} from './errors.js';
+export { IrcMessage, escapeTagValue, unescapeTagValue, type IrcMessageInit } from './irc-message.js';
+export { normalizePrivmsg, type NormalizePrivmsgOptions } from './normalize.js';
+export { twitchRoles, type RoleTags } from './roles.js';
+export type { JoinRateLimit } from './join-throttle.js';
+export {
+  DefaultTmiConnectionOptions,
+  MAX_MESSAGE_CHARS,
+  TmiConnection,
+  type OptionalTmiConnectionOptions,
+  type RequiredTmiConnectionOptions,
+  type TmiConnectionEvents,
+  type TmiConnectionOptions,
+  type TmiNotice,
+} from './tmi-connection.js';
+export { DefaultTwitchChatIngestOptions, TwitchChatIngest, type TwitchChatIngestOptions } from './chat-ingest.js';
+export {
+  DefaultTwitchActionDeliveryOptions,
+  SendBudgetExhaustedError,
+  TwitchActionDelivery,
+  type TwitchActionDeliveryOptions,
+} from './action-delivery.js';
