@@ -2,7 +2,8 @@ import type { Platform, Role } from '@parley/contracts';
 import type pg from 'pg';
 import { toCommunity } from './community.repository.js';
 import { isUuid, query } from './sql.js';
-import type { CommandDefinition, CommunityConfig, NewCommand } from './types.js';
+import type { CommandDefinition, CommandPatch, CommunityConfig, NewCommand, WebhookModuleDefinition } from './types.js';
+import { MODULE_COLUMNS, toWebhookModule, type WebhookModuleRow } from './webhook-module.repository.js';
 
 interface CommandRow {
   id: string;
@@ -16,10 +17,26 @@ interface CommandRow {
   moderators_bypass_cooldown: boolean;
   enabled: boolean;
   platforms: Platform[] | null;
+  channel_ids: string[] | null;
+  module_id: string | null;
 }
 
 const COLUMNS =
-  'id, community_id, name, aliases, response, min_role, global_cooldown_seconds, user_cooldown_seconds, moderators_bypass_cooldown, enabled, platforms';
+  'id, community_id, name, aliases, response, min_role, global_cooldown_seconds, user_cooldown_seconds, moderators_bypass_cooldown, enabled, platforms, channel_ids, module_id';
+
+/** camelCase field → column, for the fields a patch may change. */
+const PATCHABLE: Record<keyof CommandPatch, string> = {
+  response: 'response',
+  aliases: 'aliases',
+  minRole: 'min_role',
+  globalCooldownSeconds: 'global_cooldown_seconds',
+  userCooldownSeconds: 'user_cooldown_seconds',
+  moderatorsBypassCooldown: 'moderators_bypass_cooldown',
+  enabled: 'enabled',
+  platforms: 'platforms',
+  channelIds: 'channel_ids',
+  moduleId: 'module_id',
+};
 
 function toCommand(row: CommandRow): CommandDefinition {
   return {
@@ -34,6 +51,8 @@ function toCommand(row: CommandRow): CommandDefinition {
     moderatorsBypassCooldown: row.moderators_bypass_cooldown,
     enabled: row.enabled,
     platforms: row.platforms,
+    channelIds: row.channel_ids,
+    moduleId: row.module_id,
   };
 }
 
@@ -49,9 +68,9 @@ export class CommandRepository {
     const [row] = await query<CommandRow>(
       this.pool,
       `INSERT INTO commands (community_id, name, response, aliases, min_role, global_cooldown_seconds,
-                             user_cooldown_seconds, moderators_bypass_cooldown, enabled, platforms)
+                             user_cooldown_seconds, moderators_bypass_cooldown, enabled, platforms, channel_ids, module_id)
        VALUES ($1, $2, $3, COALESCE($4, '{}'::text[]), COALESCE($5, 'everyone'), COALESCE($6, 0),
-               COALESCE($7, 0), COALESCE($8, true), COALESCE($9, true), $10)
+               COALESCE($7, 0), COALESCE($8, true), COALESCE($9, true), $10, $11, $12)
        RETURNING ${COLUMNS}`,
       [
         input.communityId,
@@ -64,9 +83,44 @@ export class CommandRepository {
         input.moderatorsBypassCooldown ?? null,
         input.enabled ?? null,
         input.platforms ?? null,
+        input.channelIds ?? null,
+        input.moduleId ?? null,
       ],
     );
     return toCommand(row!);
+  }
+
+  /** Changes the given fields of a community's command; null when there is no such command. */
+  async update(communityId: string, name: string, patch: CommandPatch): Promise<CommandDefinition | null> {
+    if (!isUuid(communityId)) return null;
+    const fields = (Object.keys(patch) as Array<keyof CommandPatch>).filter((field) => patch[field] !== undefined);
+    if (fields.length === 0) return this.find(communityId, name);
+    const assignments = fields.map((field, index) => `${PATCHABLE[field]} = $${index + 3}`).join(', ');
+    const [row] = await query<CommandRow>(
+      this.pool,
+      `UPDATE commands SET ${assignments} WHERE community_id = $1 AND name = $2 RETURNING ${COLUMNS}`,
+      [communityId, name, ...fields.map((field) => patch[field])],
+    );
+    return row ? toCommand(row) : null;
+  }
+
+  /** Deletes a community's command; false when there was none. */
+  async delete(communityId: string, name: string): Promise<boolean> {
+    if (!isUuid(communityId)) return false;
+    const rows = await query<{ id: string }>(this.pool, 'DELETE FROM commands WHERE community_id = $1 AND name = $2 RETURNING id', [
+      communityId,
+      name,
+    ]);
+    return rows.length > 0;
+  }
+
+  async find(communityId: string, name: string): Promise<CommandDefinition | null> {
+    if (!isUuid(communityId)) return null;
+    const [row] = await query<CommandRow>(this.pool, `SELECT ${COLUMNS} FROM commands WHERE community_id = $1 AND name = $2`, [
+      communityId,
+      name,
+    ]);
+    return row ? toCommand(row) : null;
   }
 
   /** All of a community's commands, disabled ones included (the engine skips those), by name. */
@@ -79,21 +133,32 @@ export class CommandRepository {
   }
 
   /**
-   * The community and its commands in one statement, so both come from one snapshot: a
-   * command list never belongs to a different version of the community than the prefix.
+   * The community, its commands and its webhook modules in one statement, so all come
+   * from one snapshot: a command list never belongs to another version of the community.
    */
   async loadCommunityConfig(communityId: string): Promise<CommunityConfig | null> {
     if (!isUuid(communityId)) return null;
-    const [row] = await query<{ id: string; slug: string; name: string; command_prefix: string; commands: CommandRow[] }>(
+    const [row] = await query<{
+      id: string;
+      slug: string;
+      name: string;
+      command_prefix: string;
+      cooldown_notice: boolean;
+      commands: CommandRow[];
+      modules: WebhookModuleRow[];
+    }>(
       this.pool,
-      `SELECT c.id, c.slug, c.name, c.command_prefix,
+      `SELECT c.id, c.slug, c.name, c.command_prefix, c.cooldown_notice,
               COALESCE((SELECT json_agg(cmd ORDER BY cmd.name)
-                          FROM (SELECT ${COLUMNS} FROM commands WHERE community_id = c.id) AS cmd), '[]'::json) AS commands
+                          FROM (SELECT ${COLUMNS} FROM commands WHERE community_id = c.id) AS cmd), '[]'::json) AS commands,
+              COALESCE((SELECT json_agg(m ORDER BY m.name)
+                          FROM (SELECT ${MODULE_COLUMNS} FROM webhook_modules WHERE community_id = c.id) AS m), '[]'::json) AS modules
          FROM communities c
         WHERE c.id = $1`,
       [communityId],
     );
     if (!row) return null;
-    return { community: toCommunity(row), commands: row.commands.map(toCommand) };
+    const modules: WebhookModuleDefinition[] = row.modules.map(toWebhookModule);
+    return { community: toCommunity(row), commands: row.commands.map(toCommand), modules };
   }
 }

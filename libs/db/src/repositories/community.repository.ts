@@ -7,12 +7,13 @@ interface CommunityRow {
   slug: string;
   name: string;
   command_prefix: string;
+  cooldown_notice: boolean;
 }
 
-export const COMMUNITY_COLUMNS = 'id, slug, name, command_prefix';
+export const COMMUNITY_COLUMNS = 'id, slug, name, command_prefix, cooldown_notice';
 
 export function toCommunity(row: CommunityRow): Community {
-  return { id: row.id, slug: row.slug, name: row.name, commandPrefix: row.command_prefix };
+  return { id: row.id, slug: row.slug, name: row.name, commandPrefix: row.command_prefix, cooldownNotice: row.cooldown_notice };
 }
 
 export class CommunityRepository {

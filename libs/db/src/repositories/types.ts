@@ -6,6 +6,8 @@ export interface Community {
   name: string;
   /** What viewers type before a command name, `!` unless the community chose another. */
   commandPrefix: string;
+  /** Tell a viewer (rarely) that a command is on cooldown instead of staying silent. */
+  cooldownNotice: boolean;
 }
 
 export interface NewCommunity {
@@ -53,6 +55,10 @@ export interface CommandDefinition {
   enabled: boolean;
   /** null: every platform the community is on. */
   platforms: Platform[] | null;
+  /** null: every channel of the community. */
+  channelIds: string[] | null;
+  /** The webhook module serving this command, if any. */
+  moduleId: string | null;
 }
 
 export interface NewCommand {
@@ -66,10 +72,34 @@ export interface NewCommand {
   moderatorsBypassCooldown?: boolean;
   enabled?: boolean;
   platforms?: Platform[] | null;
+  channelIds?: string[] | null;
+  moduleId?: string | null;
+}
+
+/** Fields of a command that can be changed after creation. */
+export type CommandPatch = Partial<Omit<NewCommand, 'communityId' | 'name'>>;
+
+/** A community's webhook module, secret included (only the router and the hub read it). */
+export interface WebhookModuleDefinition {
+  id: string;
+  communityId: string;
+  name: string;
+  url: string;
+  secret: string;
+  timeoutMs: number;
+}
+
+export interface NewWebhookModule {
+  communityId: string;
+  name: string;
+  url: string;
+  secret: string;
+  timeoutMs?: number;
 }
 
 /** Everything the router needs about a community to answer in any of its channels. */
 export interface CommunityConfig {
   community: Community;
   commands: CommandDefinition[];
+  modules: WebhookModuleDefinition[];
 }
