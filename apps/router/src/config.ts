@@ -15,6 +15,8 @@ export const RouterConfigSchema = z.object({
   ROUTER_MAX_DELIVERIES: positiveInt(5),
   ROUTER_MAX_EVENT_AGE_MS: positiveInt(60_000),
   ROUTER_CONFIG_TTL_MS: positiveInt(30_000),
+  ROUTER_COOLDOWN_NOTICE_INTERVAL_S: positiveInt(30),
+  ROUTER_MODULE_FALLBACK_TEXT: z.string().min(1).max(200).default('That command is unavailable right now; try again in a moment.'),
   /** Apply pending migrations at start (under an advisory lock, so replicas migrate once). */
   PARLEY_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
 });

@@ -1,11 +1,21 @@
 import type { StreamConsumer } from '@parley/bus';
 import type { ChannelConfigCache, EventRouter } from '@parley/commands';
+import type { WebhookModuleClient } from '@parley/modules';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+interface Sources {
+  consumer: StreamConsumer;
+  router: EventRouter;
+  cache: ChannelConfigCache;
+  modules: WebhookModuleClient;
+}
+
+const BREAKER_STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+
 /** Turns the libs' events into Prometheus series and log lines. No per-channel or per-user labels. */
 export class RouterMetrics {
-  constructor(registry: Registry, consumer: StreamConsumer, router: EventRouter, cache: ChannelConfigCache, logger: Logger) {
+  constructor(registry: Registry, { consumer, router, cache, modules }: Sources, logger: Logger) {
     const events = new Counter({
       name: 'parley_router_events_total',
       help: 'Chat events handled by the router, by platform and outcome.',
@@ -60,6 +70,25 @@ export class RouterMetrics {
         for (const stat of await consumer.stats().catch(() => [])) if (stat.lag !== null) this.set({ stream: stat.stream }, stat.lag);
       },
     });
+
+    new Gauge({
+      name: 'parley_module_breaker_state',
+      help: 'Circuit breaker of each webhook module: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['module_id'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { name, state } of modules.breakers.states()) this.set({ module_id: name }, BREAKER_STATE_VALUE[state]);
+      },
+    });
+    const moduleCalls = new Counter({
+      name: 'parley_module_calls_total',
+      help: 'Webhook module calls by outcome (reply, silent, fallback) and fallback reason.',
+      labelNames: ['outcome', 'reason'] as const,
+      registers: [registry],
+    });
+    modules.on('invoked', ({ outcome, reason }) => moduleCalls.inc({ outcome, reason: reason ?? '' }));
+    modules.on('stateChanged', ({ name, state }) => logger.warn({ moduleId: name, state }, 'webhook module breaker changed state'));
 
     router.on('routed', ({ platform, outcome, latencyMs }) => {
       events.inc({ platform, outcome });

@@ -1,12 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamConsumer, StreamProducer } from '@parley/bus';
-import { ChannelConfigCache, CommandEngine, EventRouter, type ChannelConfig } from '@parley/commands';
+import { ChannelConfigCache, CommandEngine, CommandLedger, EventRouter, type ChannelConfig } from '@parley/commands';
 import { StreamKeys } from '@parley/contracts';
 import { ChannelRepository, CommandRepository, createPool } from '@parley/db';
+import { WebhookModuleClient } from '@parley/modules';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { RepositoryCommandAdmin } from './command-admin.js';
 import type { RouterConfig } from './config.js';
 import { RouterMetrics } from './router.metrics.js';
 import { RouterRunner } from './router.runner.js';
@@ -34,12 +36,26 @@ export class RouterModule {
         communityId: community.community.id,
         channelId: channel.id,
         commandPrefix: community.community.commandPrefix,
+        cooldownNotice: community.community.cooldownNotice,
         commands: community.commands,
+        modules: community.modules,
       };
     }, { ttlMs: config.ROUTER_CONFIG_TTL_MS });
 
     const producer = new StreamProducer(redis);
-    const router = new EventRouter(new CommandEngine(), cache, producer, { keys, maxEventAgeMs: config.ROUTER_MAX_EVENT_AGE_MS });
+    const ledger = new CommandLedger(redis, {
+      keyPrefix: config.PARLEY_KEY_PREFIX,
+      // A charge must be remembered as long as its event could still be redelivered and answered.
+      chargeTtlSeconds: Math.ceil((2 * config.ROUTER_MAX_EVENT_AGE_MS) / 1_000) + 60,
+    });
+    const modules = new WebhookModuleClient({ fallbackText: config.ROUTER_MODULE_FALLBACK_TEXT });
+    const engine = new CommandEngine({
+      ledger,
+      modules,
+      admin: new RepositoryCommandAdmin(commands, redis, keys),
+      mayNotifyCooldown: (event, communityId) => ledger.claimCooldownNotice(communityId, event.author.id, config.ROUTER_COOLDOWN_NOTICE_INTERVAL_S),
+    });
+    const router = new EventRouter(engine, cache, producer, { keys, maxEventAgeMs: config.ROUTER_MAX_EVENT_AGE_MS });
     const consumer = new StreamConsumer(redis, {
       streams: keys.allEventPartitions(),
       group: 'router',
@@ -55,8 +71,8 @@ export class RouterModule {
     const health = new HealthChecks();
     health.register('redis', redisCheck(redis));
     // Postgres down is degraded, not unready: the router answers from its cache.
-    const metrics = new RouterMetrics(registry, consumer, router, cache, logger);
-    const runner = new RouterRunner({ redis, pool, consumer, cache, keys, logger });
+    const metrics = new RouterMetrics(registry, { consumer, router, cache, modules }, logger);
+    const runner = new RouterRunner({ redis, pool, consumer, cache, modules, keys, logger });
 
     return {
       module: RouterModule,

@@ -1,7 +1,8 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { StreamConsumer } from '@parley/bus';
 import type { ChannelConfigCache } from '@parley/commands';
-import type { StreamKeys } from '@parley/contracts';
+import { decodeConfigChange, type StreamKeys } from '@parley/contracts';
+import type { WebhookModuleClient } from '@parley/modules';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -11,6 +12,7 @@ interface RouterRunnerDeps {
   pool: pg.Pool;
   consumer: StreamConsumer;
   cache: ChannelConfigCache;
+  modules: WebhookModuleClient;
   keys: StreamKeys;
   logger: Logger;
 }
@@ -26,7 +28,11 @@ export class RouterRunner implements OnApplicationBootstrap, BeforeApplicationSh
     // The hub announces configuration changes; every replica drops its cache at once.
     this.subscriber = redis.duplicate();
     this.subscriber.on('error', (error) => logger.warn({ err: error.message }, 'config-change subscriber error'));
-    this.subscriber.on('message', () => cache.invalidateAll());
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      const change = decodeConfigChange(message);
+      if (change) cache.invalidateCommunity(change.communityId);
+      else cache.invalidateAll();
+    });
     await this.subscriber.subscribe(keys.configChanges());
     await consumer.start();
     logger.info({ streams: keys.allEventPartitions() }, 'consuming chat events');
@@ -34,6 +40,7 @@ export class RouterRunner implements OnApplicationBootstrap, BeforeApplicationSh
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.deps.consumer.stop();
+    this.deps.modules.close();
     this.subscriber?.disconnect();
     await this.deps.pool.end();
     this.deps.redis.disconnect();

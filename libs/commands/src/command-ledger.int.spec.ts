@@ -65,6 +65,12 @@ describe('CommandLedger (real Redis)', () => {
     expect(await ledgers[0]!.count('c', 'many')).toBe(400);
   });
 
+  it('allows one cooldown notice per viewer and interval', async () => {
+    expect(await ledgers[0]!.claimCooldownNotice('c', 'viewer', 30)).toBe(true);
+    expect(await ledgers[1]!.claimCooldownNotice('c', 'viewer', 30)).toBe(false);
+    expect(await ledgers[1]!.claimCooldownNotice('c', 'other', 30)).toBe(true);
+  });
+
   it('lets a bypassing moderator run without starting or meeting the cooldown', async () => {
     await ledgers[0]!.charge(request({ eventId: 'b-1', command: 'bypass', globalCooldownMs: 30_000 }));
     const moderator = await ledgers[0]!.charge(request({ eventId: 'b-2', command: 'bypass', globalCooldownMs: 30_000, bypassCooldown: true }));

@@ -66,6 +66,15 @@ export class CommandLedger {
     return { charged: false, scope: second === 'user' ? 'user' : 'global', retryAfterMs: Number(third) };
   }
 
+  /**
+   * Whether a viewer may be told about a cooldown now: at most one notice per viewer and
+   * community every `intervalSeconds`, so the notices cannot become spam themselves.
+   */
+  async claimCooldownNotice(communityId: string, userId: string, intervalSeconds: number): Promise<boolean> {
+    const key = `${this.options.keyPrefix}:cooldown-notice:${communityId}:${userId}`;
+    return (await this.redis.set(key, '1', 'EX', intervalSeconds, 'NX')) === 'OK';
+  }
+
   /** The counter's current value (0 when never run). */
   async count(communityId: string, command: string): Promise<number> {
     return Number((await this.redis.get(`${this.options.keyPrefix}:cmd:${communityId}:${command}:count`)) ?? 0);

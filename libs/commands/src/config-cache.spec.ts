@@ -22,6 +22,20 @@ describe('ChannelConfigCache', () => {
     expect(loads).toBe(2);
   });
 
+  it('reloads only the channels of the community a change names', async () => {
+    const loads: string[] = [];
+    const cache = new ChannelConfigCache(async (_platform, channelId) => {
+      loads.push(channelId);
+      return { ...cfg, communityId: channelId === 'a' ? 'community-a' : 'community-b' };
+    }, { ttlMs: 60_000 });
+    await cache.get('twitch', 'a');
+    await cache.get('twitch', 'b');
+    cache.invalidateCommunity('community-a');
+    await cache.get('twitch', 'a');
+    await cache.get('twitch', 'b');
+    expect(loads).toEqual(['a', 'b', 'a']);
+  });
+
   it('keeps answering from the stale entry while the loader fails, and says so', async () => {
     let clock = 0;
     let fail = false;

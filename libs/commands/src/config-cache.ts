@@ -72,6 +72,13 @@ export class ChannelConfigCache extends EventEmitter<ChannelConfigCacheEvents> {
     for (const entry of this.entries.values()) entry.loadedAt = Number.NEGATIVE_INFINITY;
   }
 
+  /** Forget one community's channels (a change notice named it). */
+  invalidateCommunity(communityId: string): void {
+    for (const entry of this.entries.values()) {
+      if (entry.config?.communityId === communityId) entry.loadedAt = Number.NEGATIVE_INFINITY;
+    }
+  }
+
   private async load(key: string, platform: Platform, channelId: string, stale: Entry | undefined): Promise<ChannelConfig | null> {
     try {
       const config = await this.loader(platform, channelId);

@@ -50,7 +50,7 @@ export interface CommandEngineServices {
   modules?: ModuleInvoker;
   admin?: CommandAdmin;
   /** Whether a cooldown notice may go to this viewer now (rate-limits the notices themselves). */
-  mayNotifyCooldown?: (event: ChatEvent, command: string) => Promise<boolean>;
+  mayNotifyCooldown?: (event: ChatEvent, communityId: string) => Promise<boolean>;
 }
 
 const NAME = /^[a-z0-9_]{1,32}$/u;
@@ -104,7 +104,7 @@ export class CommandEngine {
         count: /\$\(count\)/iu.test(command.response),
       });
       if (!charge.charged) {
-        const notify = config.cooldownNotice && (await this.services.mayNotifyCooldown?.(event, command.name));
+        const notify = config.cooldownNotice && (await this.services.mayNotifyCooldown?.(event, config.communityId));
         const seconds = Math.ceil(charge.retryAfterMs / 1_000);
         const actions = notify ? [reply(event, `@${event.author.displayName || event.author.name} !${command.name} is on cooldown for ${seconds}s.`)] : [];
         return { outcome: 'cooldown', command: command.name, actions };

@@ -3,3 +3,4 @@ export { ChannelRef, ChatEventV1, EVENT_KINDS, chatEventId, type ChatEvent } fro
 export { ACTION_KINDS, ChatActionV1, chatActionId, type ActionKind, type ChatAction } from './chat-action.js';
 export { ContractError, decodeChatAction, decodeChatEvent } from './decode.js';
 export { StreamKeys, fnv1a } from './keys.js';
+export { ConfigChangeV1, decodeConfigChange, encodeConfigChange, type ConfigChange } from './config-change.js';
