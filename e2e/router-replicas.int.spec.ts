@@ -1,0 +1,167 @@
+import { StreamProducer } from '@parley/bus';
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
+import { StreamKeys, encodeConfigChange, type ChatEvent } from '@parley/contracts';
+import { ChannelRepository, CommandRepository, CommunityRepository } from '@parley/db';
+import { createTestDatabase } from '@parley/db/testing';
+import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chatEvent, distRoot, eventually, logDir, readActions, waitUntilDrained } from './support.js';
+
+/**
+ * Several router processes share one consumer group. Each test gets its own key prefix,
+ * so streams, cooldowns and counters start empty; the database is shared by the file.
+ */
+describe('router replicas', () => {
+  const redis = new Redis(redisUrl());
+  const prefixes: string[] = [];
+  let apps: AppProcess[] = [];
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let communityId: string;
+  const channels = [
+    { id: 'room-1', name: 'alpha' },
+    { id: 'room-2', name: 'beta' },
+  ];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const community = await new CommunityRepository(database.pool).create({ slug: 'replicas', name: 'Replicas' });
+    communityId = community.id;
+    for (const channel of channels) {
+      await new ChannelRepository(database.pool).create({ communityId, platform: 'twitch', platformChannelId: channel.id, name: channel.name });
+    }
+    const commands = new CommandRepository(database.pool);
+    await commands.create({ communityId, name: 'global', response: 'global answer', globalCooldownSeconds: 300 });
+    await commands.create({ communityId, name: 'peruser', response: 'hi $(user)', userCooldownSeconds: 300 });
+    await commands.create({ communityId, name: 'count', response: '$(count)' });
+    await commands.create({ communityId, name: 'motd', response: 'old message', moderatorsBypassCooldown: false });
+  });
+
+  afterEach(async () => {
+    await stopApps(apps);
+    apps = [];
+  });
+
+  afterAll(async () => {
+    for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
+    redis.disconnect();
+    await database?.drop();
+  });
+
+  async function startRouters(count: number, extraEnv: Record<string, string> = {}): Promise<StreamKeys> {
+    const prefix = uniquePrefix('e2e-replicas');
+    prefixes.push(prefix);
+    for (let i = 0; i < count; i++) {
+      apps.push(
+        await launchApp('router', {
+          distRoot,
+          logDir,
+          env: {
+            REDIS_URL: redisUrl(),
+            DATABASE_URL: database.url,
+            PARLEY_KEY_PREFIX: prefix,
+            PARLEY_EVENT_PARTITIONS: '4',
+            ROUTER_CONSUMER_NAME: `router-${i}`,
+            ROUTER_CLAIM_IDLE_MS: '1000',
+            LOG_LEVEL: 'warn',
+            ...extraEnv,
+          },
+        }),
+      );
+    }
+    await waitUntilReady(apps);
+    return new StreamKeys(prefix, 4);
+  }
+
+  async function publish(keys: StreamKeys, events: ChatEvent[]): Promise<void> {
+    const producer = new StreamProducer(redis);
+    await Promise.all(events.map((event) => producer.publish(keys.eventStreamFor('twitch', event.channel.id), event)));
+  }
+
+  it('three routers answer a global-cooldown command exactly once for 1,000 tries by 50 viewers', async () => {
+    const keys = await startRouters(3);
+    const events = Array.from({ length: 1_000 }, (_, i) => chatEvent(channels[i % 2]!, `viewer${i % 50}`, '!global'));
+    await publish(keys, events);
+    await waitUntilDrained(redis, keys, 'router', 30_000);
+    const actions = await readActions(redis, keys);
+    expect(actions).toHaveLength(1);
+    expect(actions[0]?.text).toBe('global answer');
+  });
+
+  it('three routers answer a per-user-cooldown command exactly once per viewer', async () => {
+    const keys = await startRouters(3);
+    const events = Array.from({ length: 1_000 }, (_, i) => chatEvent(channels[i % 2]!, `viewer${i % 50}`, '!peruser'));
+    await publish(keys, events);
+    await waitUntilDrained(redis, keys, 'router', 30_000);
+    const answeredViewers = (await readActions(redis, keys)).map((action) => action.text).sort();
+    expect(answeredViewers).toHaveLength(50);
+    expect(new Set(answeredViewers).size).toBe(50);
+  });
+
+  it('a router killed with SIGKILL mid-batch loses nothing: every command answered once, counters exact', async () => {
+    const keys = await startRouters(1, { ROUTER_BATCH_SIZE: '500' });
+    const [victim] = apps;
+    const events = Array.from({ length: 500 }, (_, i) => chatEvent(channels[i % 2]!, `viewer${i}`, '!count'));
+    await publish(keys, events);
+
+    // Freeze the only router as soon as it has answered something, so it stops mid-batch.
+    await eventually(async () => ((await redis.xlen(keys.actions('twitch'))) > 0 ? true : undefined), 10_000, 'the first answer');
+    victim!.child.kill('SIGSTOP');
+    const answeredBeforeCrash = await redis.xlen(keys.actions('twitch'));
+    expect(answeredBeforeCrash).toBeLessThan(500);
+    victim!.child.kill('SIGKILL');
+
+    apps.push(...(await startRoutersOnSameKeys(keys, 2)));
+    await waitUntilDrained(redis, keys, 'router', 30_000);
+
+    const actions = await readActions(redis, keys);
+    expect(actions).toHaveLength(500);
+    expect(new Set(actions.map((action) => action.causedBy))).toEqual(new Set(events.map((event) => event.id)));
+    // Every run counted exactly once: the answers are exactly 1..500.
+    expect(actions.map((action) => Number(action.text)).sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    expect(await redis.get(`${keys.prefix}:cmd:${communityId}:count:count`)).toBe('500');
+  }, 60_000);
+
+  it('a configuration change reaches every replica within one second', async () => {
+    const keys = await startRouters(3, { ROUTER_CONFIG_TTL_MS: '600000' });
+    // Warm every replica's cache with the old response.
+    await publish(keys, Array.from({ length: 30 }, (_, i) => chatEvent(channels[i % 2]!, `warm${i}`, '!motd')));
+    await waitUntilDrained(redis, keys, 'router', 10_000);
+    expect(new Set((await readActions(redis, keys)).map((action) => action.text))).toEqual(new Set(['old message']));
+
+    await new CommandRepository(database.pool).update(communityId, 'motd', { response: 'new message' });
+    await redis.publish(keys.configChanges(), encodeConfigChange(communityId));
+    const changedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() - changedAt)));
+
+    await redis.del(keys.actions('twitch'));
+    await publish(keys, Array.from({ length: 60 }, (_, i) => chatEvent(channels[i % 2]!, `after${i}`, '!motd')));
+    await waitUntilDrained(redis, keys, 'router', 10_000);
+    const texts = (await readActions(redis, keys)).map((action) => action.text);
+    expect(texts).toHaveLength(60);
+    expect(new Set(texts)).toEqual(new Set(['new message']));
+  });
+
+  async function startRoutersOnSameKeys(keys: StreamKeys, count: number): Promise<AppProcess[]> {
+    const started: AppProcess[] = [];
+    for (let i = 0; i < count; i++) {
+      started.push(
+        await launchApp('router', {
+          distRoot,
+          logDir,
+          env: {
+            REDIS_URL: redisUrl(),
+            DATABASE_URL: database.url,
+            PARLEY_KEY_PREFIX: keys.prefix,
+            PARLEY_EVENT_PARTITIONS: '4',
+            ROUTER_CONSUMER_NAME: `rescuer-${i}`,
+            ROUTER_CLAIM_IDLE_MS: '1000',
+            LOG_LEVEL: 'warn',
+          },
+        }),
+      );
+    }
+    await waitUntilReady(started);
+    return started;
+  }
+});
