@@ -16,6 +16,11 @@ export const RouterConfigSchema = z.object({
   ROUTER_MAX_EVENT_AGE_MS: positiveInt(60_000),
   ROUTER_CONFIG_TTL_MS: positiveInt(30_000),
   ROUTER_COOLDOWN_NOTICE_INTERVAL_S: positiveInt(30),
+  /** Calls to a module within the rolling window before its breaker may open. */
+  ROUTER_MODULE_BREAKER_VOLUME: positiveInt(5),
+  ROUTER_MODULE_BREAKER_ERROR_PERCENT: positiveInt(50),
+  /** How long an open breaker waits before letting one trial call through. */
+  ROUTER_MODULE_BREAKER_RESET_MS: positiveInt(10_000),
   ROUTER_MODULE_FALLBACK_TEXT: z.string().min(1).max(200).default('That command is unavailable right now; try again in a moment.'),
   /** Apply pending migrations at start (under an advisory lock, so replicas migrate once). */
   PARLEY_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),

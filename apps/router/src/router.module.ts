@@ -48,7 +48,14 @@ export class RouterModule {
       // A charge must be remembered as long as its event could still be redelivered and answered.
       chargeTtlSeconds: Math.ceil((2 * config.ROUTER_MAX_EVENT_AGE_MS) / 1_000) + 60,
     });
-    const modules = new WebhookModuleClient({ fallbackText: config.ROUTER_MODULE_FALLBACK_TEXT });
+    const modules = new WebhookModuleClient({
+      fallbackText: config.ROUTER_MODULE_FALLBACK_TEXT,
+      breaker: {
+        volumeThreshold: config.ROUTER_MODULE_BREAKER_VOLUME,
+        errorThresholdPercentage: config.ROUTER_MODULE_BREAKER_ERROR_PERCENT,
+        resetTimeoutMs: config.ROUTER_MODULE_BREAKER_RESET_MS,
+      },
+    });
     const engine = new CommandEngine({
       ledger,
       modules,

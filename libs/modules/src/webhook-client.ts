@@ -90,7 +90,7 @@ export class WebhookModuleClient extends EventEmitter<WebhookModuleClientEvents>
   private readonly tracer = trace.getTracer('@parley/modules');
   private closed = false;
 
-  constructor(options: Partial<WebhookModuleClientOptions> = {}) {
+  constructor(options: Partial<Omit<WebhookModuleClientOptions, 'breaker'>> & { breaker?: Partial<WebhookBreakerOptions> } = {}) {
     super();
     this.options = {
       ...DefaultWebhookModuleClientOptions,
