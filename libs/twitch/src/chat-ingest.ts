@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { StreamProducer } from '@parley/bus';
 import type { StreamKeys } from '@parley/contracts';
 import type { IrcMessage } from './irc-message.js';
@@ -33,6 +34,7 @@ interface TwitchChatIngestEvents {
  */
 export class TwitchChatIngest extends EventEmitter<TwitchChatIngestEvents> {
   private readonly options: TwitchChatIngestOptions;
+  private readonly tracer = trace.getTracer('@parley/twitch');
 
   constructor(
     private readonly connection: TmiConnection,
@@ -42,7 +44,14 @@ export class TwitchChatIngest extends EventEmitter<TwitchChatIngestEvents> {
   ) {
     super();
     this.options = { ...DefaultTwitchChatIngestOptions, ...options };
-    this.connection.on('privmsg', (message) => void this.onPrivmsg(message));
+    // Each chat message starts its trace here; the bus carries it to the router and back.
+    this.connection.on('privmsg', (message) =>
+      void this.tracer.startActiveSpan('twitch chat message', { kind: SpanKind.PRODUCER }, (span) =>
+        this.onPrivmsg(message)
+          .catch((error: Error) => span.setStatus({ code: SpanStatusCode.ERROR, message: error.message }))
+          .finally(() => span.end()),
+      ),
+    );
   }
 
   private async onPrivmsg(message: IrcMessage): Promise<void> {
