@@ -5,24 +5,27 @@ import { createTestDatabase, type TestDatabase } from '../testing.js';
 import { ChannelRepository } from './channel.repository.js';
 import { CommandRepository } from './command.repository.js';
 import { CommunityRepository } from './community.repository.js';
+import { WebhookModuleRepository } from './webhook-module.repository.js';
 
 let database: TestDatabase;
 let communities: CommunityRepository;
 let channels: ChannelRepository;
 let commands: CommandRepository;
+let modules: WebhookModuleRepository;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   communities = new CommunityRepository(database.pool);
   channels = new ChannelRepository(database.pool);
   commands = new CommandRepository(database.pool);
+  modules = new WebhookModuleRepository(database.pool);
 });
 afterAll(() => database?.drop());
 
 describe('CommunityRepository', () => {
   it('creates a community with the default prefix and finds it by id and slug', async () => {
     const created = await communities.create({ slug: 'alpha', name: 'Alpha' });
-    expect(created).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), slug: 'alpha', name: 'Alpha', commandPrefix: '!' });
+    expect(created).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), slug: 'alpha', name: 'Alpha', commandPrefix: '!', cooldownNotice: false });
     expect(await communities.findById(created.id)).toEqual(created);
     expect(await communities.findBySlug('alpha')).toEqual(created);
   });
@@ -114,6 +117,8 @@ describe('CommandRepository', () => {
       moderatorsBypassCooldown: true,
       enabled: true,
       platforms: null,
+      channelIds: null,
+      moduleId: null,
     });
   });
 
@@ -168,16 +173,71 @@ describe('CommandRepository', () => {
     const ping = await commands.create({ communityId: community.id, name: 'ping', response: 'pong', aliases: ['p'] });
     const ask = await commands.create({ communityId: community.id, name: 'ask', response: '?', platforms: ['discord'] });
     expect(await commands.loadCommunityConfig(community.id)).toEqual({
-      community: { id: community.id, slug: 'cmd-d', name: 'D', commandPrefix: '$' },
+      community: { id: community.id, slug: 'cmd-d', name: 'D', commandPrefix: '$', cooldownNotice: false },
       commands: [ask, ping],
+      modules: [],
     });
   });
 
   it('loads a community without commands, and null for an unknown one', async () => {
     const community = await communities.create({ slug: 'cmd-e', name: 'E' });
-    expect(await commands.loadCommunityConfig(community.id)).toEqual({ community, commands: [] });
+    expect(await commands.loadCommunityConfig(community.id)).toEqual({ community, commands: [], modules: [] });
     expect(await commands.loadCommunityConfig(randomUUID())).toBeNull();
     expect(await commands.loadCommunityConfig('nope')).toBeNull();
+  });
+});
+
+describe('CommandRepository changes', () => {
+  it('updates only the given fields, and only in the given community', async () => {
+    const community = await communities.create({ slug: 'upd-a', name: 'A' });
+    const other = await communities.create({ slug: 'upd-b', name: 'B' });
+    const created = await commands.create({ communityId: community.id, name: 'motd', response: 'old', aliases: ['m'] });
+    const updated = await commands.update(community.id, 'motd', { response: 'new', globalCooldownSeconds: 30 });
+    expect(updated).toEqual({ ...created, response: 'new', globalCooldownSeconds: 30 });
+    expect(await commands.find(community.id, 'motd')).toEqual(updated);
+    expect(await commands.update(community.id, 'missing', { response: 'x' })).toBeNull();
+    expect(await commands.update(other.id, 'motd', { response: 'hijack' })).toBeNull();
+    expect(await commands.update('not-a-uuid', 'motd', { response: 'x' })).toBeNull();
+    expect((await commands.find(community.id, 'motd'))?.response).toBe('new');
+  });
+
+  it('deletes once', async () => {
+    const community = await communities.create({ slug: 'del-a', name: 'A' });
+    await commands.create({ communityId: community.id, name: 'bye', response: 'x' });
+    expect(await commands.delete(community.id, 'bye')).toBe(true);
+    expect(await commands.delete(community.id, 'bye')).toBe(false);
+    expect(await commands.find(community.id, 'bye')).toBeNull();
+  });
+});
+
+describe('WebhookModuleRepository', () => {
+  it('creates modules and loads them with the community configuration', async () => {
+    const community = await communities.create({ slug: 'mod-a', name: 'A' });
+    const channel = await channels.create({ communityId: community.id, platform: 'twitch', platformChannelId: 'mod-a-1', name: 'a' });
+    const module = await modules.create({ communityId: community.id, name: 'weather', url: 'https://example.test/hook', secret: 's'.repeat(32) });
+    expect(module).toEqual({ id: expect.any(String), communityId: community.id, name: 'weather', url: 'https://example.test/hook', secret: 's'.repeat(32), timeoutMs: 2000 });
+    const served = await commands.create({ communityId: community.id, name: 'weather', response: 'x', moduleId: module.id, channelIds: [channel.id] });
+    const config = await commands.loadCommunityConfig(community.id);
+    expect(config?.modules).toEqual([module]);
+    expect(config?.commands).toEqual([served]);
+    expect(served).toMatchObject({ moduleId: module.id, channelIds: [channel.id] });
+  });
+
+  it('refuses a non-http URL, a short secret and an out-of-range timeout', async () => {
+    const community = await communities.create({ slug: 'mod-b', name: 'B' });
+    const base = { communityId: community.id, url: 'https://example.test/hook', secret: 's'.repeat(32) };
+    await expect(modules.create({ ...base, name: 'a', url: 'ftp://example.test/' })).rejects.toBeInstanceOf(CheckViolationError);
+    await expect(modules.create({ ...base, name: 'b', secret: 'short' })).rejects.toBeInstanceOf(CheckViolationError);
+    await expect(modules.create({ ...base, name: 'c', timeoutMs: 50 })).rejects.toBeInstanceOf(CheckViolationError);
+    await expect(modules.create({ ...base, name: 'd', timeoutMs: 60_000 })).rejects.toBeInstanceOf(CheckViolationError);
+  });
+
+  it('leaves a command on its template when its module is deleted', async () => {
+    const community = await communities.create({ slug: 'mod-c', name: 'C' });
+    const module = await modules.create({ communityId: community.id, name: 'gone', url: 'https://example.test/hook', secret: 's'.repeat(32) });
+    await commands.create({ communityId: community.id, name: 'served', response: 'template', moduleId: module.id });
+    await database.pool.query('DELETE FROM webhook_modules WHERE id = $1', [module.id]);
+    expect((await commands.find(community.id, 'served'))?.moduleId).toBeNull();
   });
 });
 
