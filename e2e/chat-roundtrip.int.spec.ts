@@ -81,8 +81,12 @@ describe('a viewer types a command in Twitch chat and the bot answers', () => {
     const invalidId = await redis.xadd(keys.eventPartition(1), '*', 'payload', JSON.stringify({ v: 9, id: 'x' }));
     const dead = await eventually(async () => {
       const entries = await redis.xrange(keys.deadLetter(), '-', '+');
-      const ids = entries.map(([, fields]) => fieldsOf(fields));
-      const both = [garbageId, invalidId].map((id) => ids.find((entry) => entry.id === id));
+      const deadEntries = entries.map(([, fields]) => fieldsOf(fields));
+      // Entry ids are unique per stream only: match on both.
+      const both = [
+        [keys.eventPartition(0), garbageId],
+        [keys.eventPartition(1), invalidId],
+      ].map(([stream, id]) => deadEntries.find((entry) => entry.stream === stream && entry.id === id));
       return both.every(Boolean) ? both : undefined;
     }, 5_000, 'both entries on the dead-letter stream');
     expect(dead[0]?.reason).toMatch(/malformed/);
