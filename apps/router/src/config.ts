@@ -16,6 +16,9 @@ export const RouterConfigSchema = z.object({
   ROUTER_MAX_EVENT_AGE_MS: positiveInt(60_000),
   ROUTER_CONFIG_TTL_MS: positiveInt(30_000),
   ROUTER_COOLDOWN_NOTICE_INTERVAL_S: positiveInt(30),
+  /** Answers one author may get per window across all commands: the reply-loop guard. */
+  ROUTER_ANSWERS_PER_AUTHOR: positiveInt(10),
+  ROUTER_ANSWERS_WINDOW_MS: positiveInt(30_000),
   /** Calls to a module within the rolling window before its breaker may open. */
   ROUTER_MODULE_BREAKER_VOLUME: positiveInt(5),
   ROUTER_MODULE_BREAKER_ERROR_PERCENT: positiveInt(50),

@@ -121,6 +121,19 @@ describe('CommandEngine', () => {
     });
   });
 
+  it('stops answering an author who exhausted the answer budget, before charging anything', async () => {
+    const ledger = scriptedLedger(() => ({ charged: true, count: 1 }));
+    let budget = 2;
+    const guarded = new CommandEngine({ ledger, answerBudget: async () => budget-- > 0 });
+    const cmds = [command({})];
+    expect((await guarded.decide(event('!hello'), config(cmds))).outcome).toBe('answered');
+    expect((await guarded.decide(event('!ping'), config(cmds))).outcome).toBe('answered');
+    expect(await guarded.decide(event('!hello'), config(cmds))).toMatchObject({ outcome: 'throttled', actions: [] });
+    expect(ledger.requests).toHaveLength(1);
+    // Chatter never spends the budget.
+    expect((await guarded.decide(event('just chatting'), config(cmds))).outcome).toBe('not-a-command');
+  });
+
   describe('!commands', () => {
     it('lists only what this viewer may run here', async () => {
       const cmds = [command({ name: 'hello' }), command({ name: 'modonly', minRole: 'moderator' }), command({ name: 'off', enabled: false })];

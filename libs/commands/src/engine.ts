@@ -5,7 +5,7 @@ import { meetsRole } from './roles.js';
 import { renderTemplate, sanitizeForPlatform } from './template.js';
 import type { ChannelConfig, CommandSpec, ModuleSpec } from './types.js';
 
-export type Outcome = 'answered' | 'not-a-command' | 'unknown-command' | 'denied' | 'disabled' | 'cooldown' | 'error';
+export type Outcome = 'answered' | 'not-a-command' | 'unknown-command' | 'denied' | 'disabled' | 'cooldown' | 'throttled' | 'error';
 
 export interface Decision {
   outcome: Outcome;
@@ -49,6 +49,11 @@ export interface CommandEngineServices {
   ledger?: Pick<CommandLedger, 'charge'>;
   modules?: ModuleInvoker;
   admin?: CommandAdmin;
+  /**
+   * Whether this author may get one more answer now: a budget per author across all
+   * commands, so no viewer — and no other bot echoing ours — can drive the bot into a loop.
+   */
+  answerBudget?: (event: ChatEvent, communityId: string) => Promise<boolean>;
   /** Whether a cooldown notice may go to this viewer now (rate-limits the notices themselves). */
   mayNotifyCooldown?: (event: ChatEvent, communityId: string) => Promise<boolean>;
 }
@@ -86,6 +91,10 @@ export class CommandEngine {
   async decide(event: ChatEvent, config: ChannelConfig): Promise<Decision> {
     const plan = this.plan(event, config);
     if (plan.outcome !== 'run') return { outcome: plan.outcome, command: 'command' in plan ? plan.command : undefined, actions: [] };
+    const commandName = typeof plan.command === 'string' ? plan.command : plan.command.name;
+    if (this.services.answerBudget && !(await this.services.answerBudget(event, config.communityId))) {
+      return { outcome: 'throttled', command: commandName, actions: [] };
+    }
     if (typeof plan.command === 'string') return this.runBuiltIn(plan.command, plan.invocation, event, config);
     return this.runCommand(plan.command, plan.invocation, event, config);
   }
