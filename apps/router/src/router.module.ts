@@ -4,7 +4,6 @@ import { ChannelConfigCache, CommandEngine, CommandLedger, EventRouter, type Cha
 import { StreamKeys } from '@parley/contracts';
 import { ChannelRepository, CommandRepository, createPool } from '@parley/db';
 import { WebhookModuleClient } from '@parley/modules';
-import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -49,7 +48,6 @@ export class RouterModule {
       // A charge must be remembered as long as its event could still be redelivered and answered.
       chargeTtlSeconds: Math.ceil((2 * config.ROUTER_MAX_EVENT_AGE_MS) / 1_000) + 60,
     });
-    const answerLimiter = new SlidingWindowRateLimiter(redis, { keyPrefix: keys.key('answers') });
     const modules = new WebhookModuleClient({
       fallbackText: config.ROUTER_MODULE_FALLBACK_TEXT,
       breaker: {
@@ -62,8 +60,8 @@ export class RouterModule {
       ledger,
       modules,
       admin: new RepositoryCommandAdmin(commands, redis, keys),
-      answerBudget: async (event, communityId) =>
-        (await answerLimiter.acquire(`${communityId}:${event.platform}:${event.author.id}`, config.ROUTER_ANSWERS_PER_AUTHOR, config.ROUTER_ANSWERS_WINDOW_MS)).allowed,
+      answerBudget: (event, communityId) =>
+        ledger.spendAnswerBudget(communityId, `${event.platform}:${event.author.id}`, config.ROUTER_ANSWERS_PER_AUTHOR, config.ROUTER_ANSWERS_WINDOW_MS),
       mayNotifyCooldown: (event, communityId) => ledger.claimCooldownNotice(communityId, event.author.id, config.ROUTER_COOLDOWN_NOTICE_INTERVAL_S),
     });
     const router = new EventRouter(engine, cache, producer, { keys, maxEventAgeMs: config.ROUTER_MAX_EVENT_AGE_MS });

@@ -65,6 +65,14 @@ describe('CommandLedger (real Redis)', () => {
     expect(await ledgers[0]!.count('c', 'many')).toBe(400);
   });
 
+  it('spends an author budget across connections and renews it after the window', async () => {
+    const spent = await Promise.all(Array.from({ length: 30 }, (_, i) => ledgers[i % 3]!.spendAnswerBudget('c', 'twitch:loopbot', 10, 300)));
+    expect(spent.filter(Boolean)).toHaveLength(10);
+    expect(await ledgers[0]!.spendAnswerBudget('c', 'twitch:someone-else', 10, 300)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(await ledgers[0]!.spendAnswerBudget('c', 'twitch:loopbot', 10, 300)).toBe(true);
+  });
+
   it('allows one cooldown notice per viewer and interval', async () => {
     expect(await ledgers[0]!.claimCooldownNotice('c', 'viewer', 30)).toBe(true);
     expect(await ledgers[1]!.claimCooldownNotice('c', 'viewer', 30)).toBe(false);

@@ -67,6 +67,20 @@ export class CommandLedger {
   }
 
   /**
+   * Spends one answer of an author's budget: true while the author has had fewer than
+   * `limit` answers in the current window. A fixed window (INCR, then PEXPIRE NX, in one
+   * MULTI) rather than a sliding log: it is a loop guard, so a burst of up to twice the
+   * limit at a window edge is harmless, and it costs Redis two O(1) commands per answer.
+   */
+  async spendAnswerBudget(communityId: string, authorKey: string, limit: number, windowMs: number): Promise<boolean> {
+    const key = `${this.options.keyPrefix}:answers:${communityId}:${authorKey}`;
+    const results = await this.redis.multi().incr(key).pexpire(key, windowMs, 'NX').exec();
+    const [error, count] = results?.[0] ?? [new Error('answer budget transaction aborted'), null];
+    if (error) throw error;
+    return Number(count) <= limit;
+  }
+
+  /**
    * Whether a viewer may be told about a cooldown now: at most one notice per viewer and
    * community every `intervalSeconds`, so the notices cannot become spam themselves.
    */

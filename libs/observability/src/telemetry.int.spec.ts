@@ -90,9 +90,11 @@ describe('startTelemetry in an ESM app', () => {
     expect(targets).not.toContain('/healthz'); // probes are not traced
   });
 
-  it('installs the W3C trace-context propagator', async () => {
+  it('installs the W3C trace-context propagator (unsampled when nothing exports: spans are not recorded)', async () => {
     const result = await runApp({});
-    expect(result.carrier.traceparent).toMatch(new RegExp(`^00-${result.traceId}-[0-9a-f]{16}-01$`));
+    expect(result.carrier.traceparent).toMatch(new RegExp(`^00-${result.traceId}-[0-9a-f]{16}-00$`));
+    const sampled = await runApp({ OTEL_TRACES_SAMPLER: 'always_on' });
+    expect(sampled.carrier.traceparent).toMatch(new RegExp(`^00-${sampled.traceId}-[0-9a-f]{16}-01$`));
   });
 
   it('creates spans but exports nothing when no OTLP endpoint is set', async () => {

@@ -14,6 +14,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import { AlwaysOffSampler, ParentBasedSampler } from '@opentelemetry/sdk-trace';
 import { register as registerSyncLoaderHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
 
 export interface TelemetryOptions {
@@ -86,7 +87,14 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       new PgInstrumentation({ requireParentSpan: true }),
     ],
     textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-    ...(exportUrl ? { traceExporter: new OTLPTraceExporter({ url: exportUrl }) } : { spanProcessors: [KEEP_IN_PROCESS] }),
+    ...(exportUrl
+      ? { traceExporter: new OTLPTraceExporter({ url: exportUrl }) }
+      : {
+          spanProcessors: [KEEP_IN_PROCESS],
+          // Nothing would read recorded spans: make them non-recording. They still carry
+          // trace ids (logs, the bus) at a fraction of the cost. OTEL_TRACES_SAMPLER wins.
+          ...(env.OTEL_TRACES_SAMPLER ? {} : { sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }) }),
+        }),
     // Metrics are Prometheus (prom-client) and logs are pino on stdout; without these the
     // SDK would start OTLP metric and log exporters of its own.
     metricReaders: [],
