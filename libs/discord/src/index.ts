@@ -1,0 +1,1 @@
+export { discordRoles, type DiscordMessageAuthor, type DiscordRoleSettings } from './roles.js';

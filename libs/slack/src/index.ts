@@ -1,0 +1,1 @@
+export { slackRoles, type SlackUserFlags } from './roles.js';

@@ -1,0 +1,1 @@
+export { youtubeRoles, type YouTubeAuthorDetails } from './roles.js';
