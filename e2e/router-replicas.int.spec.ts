@@ -6,7 +6,7 @@ import { createTestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chatEvent, distRoot, eventually, logDir, readActions, waitUntilDrained } from './support.js';
+import { chatEvent, distRoot, logDir, readActions, waitUntilDrained } from './support.js';
 
 /**
  * Several router processes share one consumer group. Each test gets its own key prefix,
@@ -102,11 +102,15 @@ describe('router replicas', () => {
     const keys = await startRouters(1, { ROUTER_BATCH_SIZE: '500' });
     const [victim] = apps;
     const events = Array.from({ length: 500 }, (_, i) => chatEvent(channels[i % 2]!, `viewer${i}`, '!count'));
+    // Freeze the only router the moment its first answer is written, so it stops mid-batch:
+    // a blocking XREAD wakes within a millisecond, where polling could miss the whole batch.
+    const watcher = redis.duplicate();
+    await watcher.ping();
+    const firstAnswer = watcher.xread('COUNT', 1, 'BLOCK', 10_000, 'STREAMS', keys.actions('twitch'), '$');
     await publish(keys, events);
-
-    // Freeze the only router as soon as it has answered something, so it stops mid-batch.
-    await eventually(async () => ((await redis.xlen(keys.actions('twitch'))) > 0 ? true : undefined), 10_000, 'the first answer');
+    expect(await firstAnswer).not.toBeNull();
     victim!.child.kill('SIGSTOP');
+    watcher.disconnect();
     const answeredBeforeCrash = await redis.xlen(keys.actions('twitch'));
     expect(answeredBeforeCrash).toBeLessThan(500);
     victim!.child.kill('SIGKILL');

@@ -11,6 +11,7 @@ export const RouterConfigSchema = z.object({
   PARLEY_EVENT_PARTITIONS: positiveInt(4),
   ROUTER_CONSUMER_NAME: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),
   ROUTER_BATCH_SIZE: positiveInt(100),
+  ROUTER_BATCHES_IN_FLIGHT: positiveInt(2),
   ROUTER_CLAIM_IDLE_MS: positiveInt(30_000),
   ROUTER_MAX_DELIVERIES: positiveInt(5),
   ROUTER_MAX_EVENT_AGE_MS: positiveInt(60_000),

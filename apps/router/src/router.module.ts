@@ -72,6 +72,7 @@ export class RouterModule {
       deadLetterStream: keys.deadLetter(),
       handler: (entry) => router.handle(entry),
       batchSize: config.ROUTER_BATCH_SIZE,
+      batchesInFlight: config.ROUTER_BATCHES_IN_FLIGHT,
       claimIdleMs: config.ROUTER_CLAIM_IDLE_MS,
       maxDeliveries: config.ROUTER_MAX_DELIVERIES,
     });

@@ -106,6 +106,35 @@ describe('StreamConsumer', () => {
     await vi.waitFor(async () => expect([await pending(a), await pending(b)]).toEqual([0, 0]));
   });
 
+
+  it('reads ahead up to `batchesInFlight` batches while an earlier one is still being handled', async () => {
+    const { stream, dlq } = names('read-ahead');
+    const gate = deferred();
+    const started: number[] = [];
+    const c = consumer({
+      streams: [stream],
+      deadLetterStream: dlq,
+      batchSize: 1,
+      batchesInFlight: 2,
+      handler: async (entry) => {
+        const n = (entry.payload as { n: number }).n;
+        started.push(n);
+        if (n < 3) await gate.promise;
+      },
+    });
+    await c.start();
+    for (let n = 1; n <= 3; n++) await producer.publish(stream, { n });
+    // Batch 1 hangs; batch 2 is read and handled beside it (and hangs too); batch 3 waits for a free slot.
+    try {
+      await vi.waitFor(() => expect(started).toEqual([1, 2]));
+      await sleep(200);
+      expect(started).toEqual([1, 2]);
+    } finally {
+      gate.resolve();
+    }
+    await vi.waitFor(() => expect(started).toEqual([1, 2, 3]));
+    await vi.waitFor(async () => expect(await pending(stream)).toBe(0));
+  });
   it('takes over the entries of a consumer that died, once each, with their delivery count', async () => {
     const { stream, dlq } = names('crash');
     await redis.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM');

@@ -52,6 +52,11 @@ export interface OptionalStreamConsumerOptions {
   maxDeliveries: number;
   /** How many entries of one batch are handled at once; defaults to `batchSize`. */
   concurrency?: number;
+  /**
+   * Batches read ahead: the next XREADGROUP goes out while earlier batches are still being
+   * handled and acknowledged, so the consumer does not sit idle for those round trips.
+   */
+  batchesInFlight: number;
   /** How long `stop()` waits for handlers in flight before it gives up on them. */
   shutdownTimeoutMs: number;
   /** The dead-letter stream is trimmed with `MAXLEN ~ n`. */
@@ -68,6 +73,7 @@ export const DefaultStreamConsumerOptions: OptionalStreamConsumerOptions = {
   claimIdleMs: 30_000,
   reclaimIntervalMs: 5_000,
   maxDeliveries: 5,
+  batchesInFlight: 2,
   shutdownTimeoutMs: 25_000,
   deadLetterMaxLenApprox: 100_000,
   errorBackoff: { baseMs: 100, maxMs: 5_000 },
@@ -219,21 +225,30 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
   }
 
   private async readLoop(reader: Redis): Promise<void> {
-    const { streams, group, consumer, batchSize, blockMs } = this.options;
+    const { streams, group, consumer, batchSize, blockMs, batchesInFlight } = this.options;
     const newEntries = streams.map(() => '>');
+    const batches = new Set<Promise<void>>();
     let failures = 0;
     while (this.state === 'running') {
+      if (batches.size >= batchesInFlight) {
+        await Promise.race(batches);
+        continue;
+      }
       try {
         if (this.readerClientId === undefined) this.readerClientId = await reader.client('ID');
         const reply = await reader.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'STREAMS', ...streams, ...newEntries);
         failures = 0;
         // Entries read while stop() was called are handled too: they are ours now.
-        if (reply) await this.handleBatch(readReply(reply));
+        if (reply) {
+          const batch: Promise<void> = this.handleBatch(readReply(reply)).finally(() => batches.delete(batch));
+          batches.add(batch);
+        }
       } catch (error) {
         if (this.state !== 'running') break;
         await this.recover(error, failures++);
       }
     }
+    await Promise.all(batches);
   }
 
   private async reclaimLoop(): Promise<void> {
@@ -285,7 +300,11 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
           } catch (error) {
             this.emitError(error);
           }
-          if (ack) acks.set(entry.stream, [...(acks.get(entry.stream) ?? []), entry.id]);
+          if (ack) {
+            const ids = acks.get(entry.stream);
+            if (ids) ids.push(entry.id);
+            else acks.set(entry.stream, [entry.id]);
+          }
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.options.concurrency, mine.length) }, worker));
@@ -403,7 +422,7 @@ function resolveOptions(options: StreamConsumerOptions): ResolvedOptions {
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const merged = { ...DefaultStreamConsumerOptions, ...defined } as RequiredStreamConsumerOptions & OptionalStreamConsumerOptions;
   const resolved: ResolvedOptions = { ...merged, concurrency: merged.concurrency ?? merged.batchSize };
-  for (const name of ['batchSize', 'blockMs', 'claimIdleMs', 'reclaimIntervalMs', 'maxDeliveries', 'concurrency', 'shutdownTimeoutMs', 'deadLetterMaxLenApprox'] as const) {
+  for (const name of ['batchSize', 'blockMs', 'claimIdleMs', 'reclaimIntervalMs', 'maxDeliveries', 'concurrency', 'batchesInFlight', 'shutdownTimeoutMs', 'deadLetterMaxLenApprox'] as const) {
     if (!Number.isInteger(resolved[name]) || resolved[name] < 1) throw new RangeError(`${name} must be a positive integer`);
   }
   if (resolved.streams.length === 0) throw new RangeError('streams must not be empty');
