@@ -173,7 +173,7 @@ try {
   ]));
   console.log('\n' + table(redisRows));
   console.log(
-    '\nPer answered `!ping` the router costs: 1/batch XREADGROUP, 1 MULTI INCR + PEXPIRE NX (answer budget), ' +
+    '\nPer answered `!ping` the router costs: 1/batch XREADGROUP, 1 EVALSHA (answer budget: INCR + PEXPIRE), ' +
       '1 EVALSHA (publishOnce: SET NX + XADD), 1/batch XACK; a custom command adds 1 EVALSHA (cooldown/counter charge).',
   );
 } finally {

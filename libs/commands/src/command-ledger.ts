@@ -27,9 +27,12 @@ export interface CommandLedgerOptions {
 
 const CHARGE = 'parleyChargeCommand';
 const chargeLua = readFileSync(new URL('./chargeCommand-4.lua', import.meta.url), 'utf8');
+const SPEND_BUDGET = 'parleySpendBudget';
+const spendBudgetLua = readFileSync(new URL('./spendBudget-1.lua', import.meta.url), 'utf8');
 
 type ScriptedRedis = Redis & {
   [CHARGE](...keysAndArgs: (string | number)[]): Promise<[string, string | number, number?]>;
+  [SPEND_BUDGET](key: string, windowMs: number): Promise<number>;
 };
 
 /**
@@ -46,6 +49,7 @@ export class CommandLedger {
     private readonly options: CommandLedgerOptions,
   ) {
     redis.defineCommand(CHARGE, { numberOfKeys: 4, lua: chargeLua });
+    redis.defineCommand(SPEND_BUDGET, { numberOfKeys: 1, lua: spendBudgetLua });
     this.redis = redis as ScriptedRedis;
   }
 
@@ -68,16 +72,13 @@ export class CommandLedger {
 
   /**
    * Spends one answer of an author's budget: true while the author has had fewer than
-   * `limit` answers in the current window. A fixed window (INCR, then PEXPIRE NX, in one
-   * MULTI) rather than a sliding log: it is a loop guard, so a burst of up to twice the
-   * limit at a window edge is harmless, and it costs Redis two O(1) commands per answer.
+   * `limit` answers in the current window. A fixed window (spendBudget-1.lua: INCR, and
+   * PEXPIRE on the first unit) rather than a sliding log: it is a loop guard, so a burst of
+   * up to twice the limit at a window edge is harmless, and it costs two O(1) commands.
    */
   async spendAnswerBudget(communityId: string, authorKey: string, limit: number, windowMs: number): Promise<boolean> {
     const key = `${this.options.keyPrefix}:answers:${communityId}:${authorKey}`;
-    const results = await this.redis.multi().incr(key).pexpire(key, windowMs, 'NX').exec();
-    const [error, count] = results?.[0] ?? [new Error('answer budget transaction aborted'), null];
-    if (error) throw error;
-    return Number(count) <= limit;
+    return (await this.redis[SPEND_BUDGET](key, windowMs)) <= limit;
   }
 
   /**
