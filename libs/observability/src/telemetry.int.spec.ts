@@ -12,6 +12,7 @@ interface FixtureResult {
   carrier: Record<string, string>;
   enabled: boolean;
   exportUrl: string | null;
+  instrumented: string[];
 }
 interface OtlpSpan {
   name: string;
@@ -70,6 +71,7 @@ const spansOf = (exports: OtlpExport[]) =>
 describe('startTelemetry in an ESM app', () => {
   it('traces ioredis, pg and incoming HTTP under one trace and exports it over OTLP/HTTP', async () => {
     const result = await runApp({ OTEL_EXPORTER_OTLP_ENDPOINT: `${collectorUrl}/` });
+    expect(result.instrumented).toEqual(['http', 'ioredis', 'pg']);
     expect(result.enabled).toBe(true);
     expect(result.exportUrl).toBe(`${collectorUrl}/v1/traces`);
     expect(received.length).toBeGreaterThan(0);
@@ -101,6 +103,8 @@ describe('startTelemetry in an ESM app', () => {
     const result = await runApp({});
     expect(result.enabled).toBe(true);
     expect(result.exportUrl).toBeNull();
+    // Per-command spans nobody reads are not made at all.
+    expect(result.instrumented).toEqual(['http']);
     expect(result.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(result.traceId).not.toBe('0'.repeat(32));
     expect(received).toEqual([]);
@@ -109,6 +113,7 @@ describe('startTelemetry in an ESM app', () => {
   it('does nothing at all with OTEL_SDK_DISABLED=true', async () => {
     const result = await runApp({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl });
     expect(result.enabled).toBe(false);
+    expect(result.instrumented).toEqual([]);
     expect(result.traceId).toBe('0'.repeat(32));
     expect(result.carrier).toEqual({});
     expect(received).toEqual([]);

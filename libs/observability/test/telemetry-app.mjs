@@ -28,7 +28,7 @@ const result = await trace.getTracer('fixture').startActiveSpan('handle-chat-mes
   const carrier = {};
   propagation.inject(context.active(), carrier);
   span.end();
-  return { traceId: span.spanContext().traceId, carrier, enabled: telemetry.enabled, exportUrl: telemetry.exportUrl };
+  return { traceId: span.spanContext().traceId, carrier, enabled: telemetry.enabled, exportUrl: telemetry.exportUrl, instrumented: telemetry.instrumented };
 });
 
 redis.disconnect();
