@@ -1,0 +1,207 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import { AssignmentStore } from './assignment-store.js';
+import { Notice } from './keys.js';
+import { LeaseManager, type Lease } from './lease-manager.js';
+import { MembershipRegistry } from './membership.js';
+import type { AssignableUnit } from './placement.js';
+
+/** What a pod does with a unit it owns: for Twitch IRC, join and part the channel. */
+export interface UnitHandler {
+  start(unit: AssignableUnit): Promise<void>;
+  stop(unit: AssignableUnit): Promise<void>;
+}
+
+export interface RequiredShardMemberOptions {
+  keyPrefix: string;
+  platform: string;
+  /** This pod's member id (pod name + pid): also the holder of its unit leases. */
+  member: string;
+}
+
+export interface OptionalShardMemberOptions {
+  /** Heartbeat TTL: the manager drops this pod this long after its last heartbeat. */
+  memberTtlMs: number;
+  /** Per-unit lease TTL: a dead pod's units can be taken over this long after it died. */
+  unitLeaseTtlMs: number;
+  /** Re-read the assignment and retry waiting units this often, notices or not. */
+  pollIntervalMs: number;
+}
+
+export type ShardMemberOptions = RequiredShardMemberOptions & Partial<OptionalShardMemberOptions>;
+
+export const DefaultShardMemberOptions: OptionalShardMemberOptions = {
+  memberTtlMs: 10_000,
+  unitLeaseTtlMs: 10_000,
+  pollIntervalMs: 1_000,
+};
+
+interface ShardMemberEvents {
+  /** A unit is ours: its lease is held and its handler started. */
+  owned: [AssignableUnit];
+  /** A unit was handed back: its handler stopped, then its lease released. */
+  released: [AssignableUnit];
+  /** A unit's lease could not be renewed: its handler was stopped at once. */
+  lost: [AssignableUnit];
+  error: [Error];
+}
+
+interface Held {
+  unit: AssignableUnit;
+  lease: Lease;
+}
+
+/**
+ * An ingest pod's side of sharding: heartbeats its membership, follows its share of the
+ * published assignment, and owns a unit only while it holds the unit's lease. A unit is
+ * started after its lease is acquired, so during a hand-over the new owner starts only
+ * once the old owner released the lease (after stopping) or the lease expired.
+ */
+export class ShardMember extends EventEmitter<ShardMemberEvents> {
+  readonly options: RequiredShardMemberOptions & OptionalShardMemberOptions;
+  private readonly membership: MembershipRegistry;
+  private readonly leases: LeaseManager;
+  private readonly store: AssignmentStore;
+  private readonly held = new Map<string, Held>();
+  private desired = new Map<string, AssignableUnit>();
+  private assignmentEpoch = 0;
+  private running = false;
+  private timers: NodeJS.Timeout[] = [];
+  /** Reconciliations and renewals run one at a time, in order. */
+  private queue: Promise<void> = Promise.resolve();
+  private reconcileQueued = false;
+
+  constructor(
+    redis: Redis,
+    private readonly subscriber: Redis,
+    private readonly handler: UnitHandler,
+    options: ShardMemberOptions,
+  ) {
+    super();
+    this.options = { ...DefaultShardMemberOptions, ...options };
+    this.membership = new MembershipRegistry(redis, { keyPrefix: options.keyPrefix, ttlMs: this.options.memberTtlMs });
+    this.leases = new LeaseManager(redis, { keyPrefix: options.keyPrefix, holder: options.member, ttlMs: this.options.unitLeaseTtlMs });
+    this.store = new AssignmentStore(redis, options.keyPrefix);
+  }
+
+  /** The units this pod owns now. */
+  owned(): AssignableUnit[] {
+    return [...this.held.values()].map((held) => held.unit);
+  }
+
+  /** The epoch of the assignment last read. */
+  get epoch(): number {
+    return this.assignmentEpoch;
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    this.subscriber.on('message', this.onNotice);
+    await this.subscriber.subscribe(this.leases.keys.notices());
+    await this.membership.heartbeat(this.options.platform, this.options.member);
+    const every = (ms: number, task: () => Promise<void>) =>
+      this.timers.push(setInterval(() => void task().catch((error: unknown) => this.emitError(error)), ms));
+    every(Math.floor(this.options.memberTtlMs / 3), async () => void (await this.membership.heartbeat(this.options.platform, this.options.member)));
+    every(Math.floor(this.options.unitLeaseTtlMs / 3), () => this.serially(() => this.renewAll()));
+    every(this.options.pollIntervalMs, async () => this.requestReconcile());
+    this.requestReconcile();
+    await this.queue;
+  }
+
+  /**
+   * Leaves the pool and hands every unit back: leave the membership (the manager moves
+   * the units elsewhere at once), then per unit stop the handler and release the lease,
+   * so the next owner starts right after this one stopped.
+   */
+  async drain(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.membership.leave(this.options.platform, this.options.member).catch((error: unknown) => this.emitError(error));
+    await this.serially(async () => {
+      await Promise.all([...this.held.values()].map((held) => this.handBack(held)));
+    });
+    this.subscriber.off('message', this.onNotice);
+  }
+
+  private readonly onNotice = (_channel: string, message: string): void => {
+    if (!this.running) return;
+    if (message === Notice.assignment(this.options.platform)) return this.requestReconcile();
+    // A unit we wait for was released by its previous owner: take it now, not at the next poll.
+    for (const unit of this.desired.values()) {
+      if (!this.held.has(unit.id) && message === Notice.released(this.leaseName(unit))) return this.requestReconcile();
+    }
+  };
+
+  private requestReconcile(): void {
+    if (this.reconcileQueued || !this.running) return;
+    this.reconcileQueued = true;
+    void this.serially(async () => {
+      this.reconcileQueued = false;
+      await this.reconcile();
+    });
+  }
+
+  private serially(task: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(task).catch((error: unknown) => this.emitError(error));
+    this.queue = next;
+    return next;
+  }
+
+  private async reconcile(): Promise<void> {
+    if (!this.running) return;
+    const assignment = await this.store.readMember(this.options.platform, this.options.member);
+    this.assignmentEpoch = assignment.epoch;
+    this.desired = new Map(assignment.units.map((unit) => [unit.id, unit]));
+    const leaving = [...this.held.values()].filter((held) => !this.desired.has(held.unit.id));
+    await Promise.all(leaving.map((held) => this.handBack(held)));
+    const arriving = [...this.desired.values()].filter((unit) => !this.held.has(unit.id));
+    await Promise.all(arriving.map((unit) => this.take(unit)));
+  }
+
+  private async take(unit: AssignableUnit): Promise<void> {
+    const result = await this.leases.acquire(this.leaseName(unit));
+    // Still held by the previous owner: its release notice (or the next poll) brings us back.
+    if (!result.acquired) return;
+    try {
+      await this.handler.start(unit);
+    } catch (error) {
+      await this.leases.release(result.lease).catch(() => undefined);
+      throw error;
+    }
+    this.held.set(unit.id, { unit, lease: result.lease });
+    this.emit('owned', unit);
+  }
+
+  private async handBack(held: Held): Promise<void> {
+    this.held.delete(held.unit.id);
+    try {
+      await this.handler.stop(held.unit);
+    } finally {
+      await this.leases.release(held.lease);
+      this.emit('released', held.unit);
+    }
+  }
+
+  private async renewAll(): Promise<void> {
+    await Promise.all(
+      [...this.held.values()].map(async (held) => {
+        const renewed = await this.leases.renew(held.lease);
+        if (renewed) return void (held.lease = renewed);
+        // Someone else may own it by now: stop at once, do not wait for the assignment.
+        this.held.delete(held.unit.id);
+        this.emit('lost', held.unit);
+        await this.handler.stop(held.unit);
+      }),
+    );
+  }
+
+  private leaseName(unit: AssignableUnit): string {
+    return `unit:${this.options.platform}:${unit.id}`;
+  }
+
+  private emitError(error: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
+  }
+}

@@ -1,0 +1,173 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { AssignmentStore } from './assignment-store.js';
+import { MembershipRegistry } from './membership.js';
+import { BoundedLoadPlacement, type AssignableUnit } from './placement.js';
+import { ShardManager, type UnitSource } from './shard-manager.js';
+import { ShardMember, type UnitHandler } from './shard-member.js';
+
+const PLATFORM = 'twitch';
+const redis = new Redis(redisUrl());
+const connections: Redis[] = [];
+const stoppers: Array<() => Promise<void>> = [];
+const prefixes: string[] = [];
+
+afterEach(async () => {
+  for (const stop of stoppers.splice(0).reverse()) await stop().catch(() => undefined);
+});
+afterAll(async () => {
+  for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
+  for (const connection of connections) connection.disconnect();
+  redis.disconnect();
+});
+
+function connection(): Redis {
+  const created = new Redis(redisUrl());
+  connections.push(created);
+  return created;
+}
+
+/** Who runs each unit now, and every moment two members ran the same one. */
+class Chat {
+  readonly runningOn = new Map<string, string>();
+  readonly doubleOwnership: string[] = [];
+
+  handler(member: string): UnitHandler {
+    return {
+      start: async (unit) => {
+        const other = this.runningOn.get(unit.id);
+        if (other && other !== member) this.doubleOwnership.push(`${unit.id}: ${other} and ${member}`);
+        this.runningOn.set(unit.id, member);
+      },
+      stop: async (unit) => {
+        if (this.runningOn.get(unit.id) === member) this.runningOn.delete(unit.id);
+      },
+    };
+  }
+}
+
+function setup(unitCount: number) {
+  const prefix = uniquePrefix('sharding');
+  prefixes.push(prefix);
+  const units: AssignableUnit[] = Array.from({ length: unitCount }, (_, i) => ({ id: `room-${i}`, name: `room${i}` }));
+  const source: UnitSource = { units: async () => [...units] };
+  const chat = new Chat();
+  const timings = { memberTtlMs: 1_000, unitLeaseTtlMs: 1_000, pollIntervalMs: 200 };
+
+  const manager = async (holder: string) => {
+    const created = new ShardManager(connection(), connection(), source, {
+      keyPrefix: prefix,
+      holder,
+      platforms: [PLATFORM],
+      placement: new BoundedLoadPlacement(),
+      leaderLeaseTtlMs: 1_000,
+      memberTtlMs: timings.memberTtlMs,
+      pollIntervalMs: 200,
+      rebalanceDebounceMs: 50,
+    });
+    await created.start();
+    stoppers.push(() => created.stop());
+    return created;
+  };
+  const member = async (id: string) => {
+    const created = new ShardMember(connection(), connection(), chat.handler(id), { keyPrefix: prefix, platform: PLATFORM, member: id, ...timings });
+    await created.start();
+    stoppers.push(() => created.drain());
+    return created;
+  };
+  return { prefix, units, chat, manager, member, store: new AssignmentStore(redis, prefix) };
+}
+
+const owners = (members: ShardMember[]) => members.flatMap((member) => member.owned().map((unit) => unit.id)).sort();
+const allIds = (units: AssignableUnit[]) => units.map((unit) => unit.id).sort();
+
+describe('sharding: manager and members', () => {
+  it('places every unit on exactly one member, evenly, and only one manager leads', async () => {
+    const { units, chat, manager, member } = setup(90);
+    const managers = [await manager('manager-a'), await manager('manager-b')];
+    const members = [await member('pod-a'), await member('pod-b'), await member('pod-c')];
+
+    await vi.waitFor(() => expect(owners(members)).toEqual(allIds(units)), { timeout: 10_000, interval: 50 });
+    expect(managers.filter((m) => m.leading)).toHaveLength(1);
+    for (const pod of members) expect(pod.owned().length).toBeLessThanOrEqual(Math.ceil(1.05 * 30));
+    expect(chat.doubleOwnership).toEqual([]);
+  });
+
+  it('hands a draining member units over with no moment of double ownership', async () => {
+    const { units, chat, manager, member } = setup(60);
+    await manager('manager-a');
+    const members = [await member('pod-a'), await member('pod-b'), await member('pod-c')];
+    await vi.waitFor(() => expect(owners(members)).toEqual(allIds(units)), { timeout: 10_000, interval: 50 });
+
+    const drainedAt = Date.now();
+    await members[0]!.drain();
+    await vi.waitFor(() => expect(owners(members.slice(1))).toEqual(allIds(units)), { timeout: 10_000, interval: 20 });
+    // Released leases are taken at once, not after their TTL.
+    expect(Date.now() - drainedAt).toBeLessThan(1_000);
+    expect(chat.doubleOwnership).toEqual([]);
+  });
+
+  it('a standby manager takes over when the leader stops and moves nothing', async () => {
+    const { units, manager, member, store } = setup(60);
+    const leader = await manager('manager-a');
+    const members = [await member('pod-a'), await member('pod-b')];
+    await vi.waitFor(() => expect(owners(members)).toEqual(allIds(units)), { timeout: 10_000, interval: 50 });
+    const standby = await manager('manager-b');
+    expect(standby.leading).toBe(false);
+    const before = await store.read(PLATFORM);
+
+    const rebalances: number[] = [];
+    standby.on('rebalanced', ({ moved }) => rebalances.push(moved));
+    await leader.stop();
+    await vi.waitFor(() => expect(standby.leading).toBe(true), { timeout: 5_000, interval: 50 });
+    await sleep(500);
+    // Same membership, same units: the new leader computes what is published and writes nothing.
+    expect(rebalances).toEqual([]);
+    expect((await store.read(PLATFORM))?.epoch).toBe(before?.epoch);
+  });
+
+  it('places a unit added to the source once a rebalance is asked for', async () => {
+    const { units, manager, member } = setup(10);
+    const leader = await manager('manager-a');
+    const members = [await member('pod-a'), await member('pod-b')];
+    await vi.waitFor(() => expect(owners(members)).toEqual(allIds(units)), { timeout: 10_000, interval: 50 });
+    units.push({ id: 'room-new', name: 'roomnew' });
+    leader.requestRebalance('twitch');
+    await vi.waitFor(() => expect(owners(members)).toContain('room-new'), { timeout: 3_000, interval: 20 });
+  });
+
+  it('a deposed leader cannot publish: the fencing check refuses its token', async () => {
+    const { store, manager } = setup(1);
+    const leader = await manager('manager-a');
+    await vi.waitFor(() => expect(leader.leading).toBe(true));
+    const stale = { name: 'shard-manager', holder: 'manager-a', token: 0, validUntil: Number.POSITIVE_INFINITY };
+    expect(await store.publish(PLATFORM, new Map([['pod-x', []]]), 0, stale)).toBeNull();
+  });
+});
+
+describe('MembershipRegistry', () => {
+  it('drops a member whose heartbeats stopped after the TTL, and announces joins and expiries', async () => {
+    const prefix = uniquePrefix('sharding-members');
+    prefixes.push(prefix);
+    const registry = new MembershipRegistry(redis, { keyPrefix: prefix, ttlMs: 300 });
+    const subscriber = connection();
+    const notices: string[] = [];
+    subscriber.on('message', (_channel, message: string) => notices.push(message));
+    await subscriber.subscribe(registry.keys.notices());
+
+    expect(await registry.heartbeat('twitch', 'pod-b')).toBe(true);
+    expect(await registry.heartbeat('twitch', 'pod-a')).toBe(true);
+    expect(await registry.heartbeat('twitch', 'pod-a')).toBe(false);
+    expect(await registry.live('twitch')).toEqual(['pod-a', 'pod-b']);
+    for (let i = 0; i < 4; i++) {
+      await sleep(100);
+      await registry.heartbeat('twitch', 'pod-a');
+    }
+    expect(await registry.live('twitch')).toEqual(['pod-a']);
+    await expect.poll(() => notices.length).toBe(3);
+    expect(await registry.leave('twitch', 'pod-a')).toBe(true);
+    expect(await registry.live('twitch')).toEqual([]);
+  });
+});
