@@ -14,9 +14,20 @@ export const IngestTwitchConfigSchema = z.object({
     .default('wss://irc-ws.chat.twitch.tv:443'),
   TWITCH_BOT_LOGIN: z.string().regex(/^[a-z0-9_]{3,25}$/, 'a Twitch login: 3-25 lowercase letters, digits or _'),
   TWITCH_OAUTH_TOKEN: z.string().min(1, 'the bot account OAuth token'),
-  TWITCH_CHANNELS: csvList(),
+  /** Set: join exactly these (local demo, small setups). Empty: the shard manager assigns channels. */
+  TWITCH_CHANNELS: csvList([]),
+  /** JOINs per window per connection: 20 per 10 s for ordinary accounts, 2,000 for verified bots. */
+  TWITCH_JOIN_LIMIT: positiveInt(20),
+  TWITCH_JOIN_WINDOW_MS: positiveInt(10_000),
   TWITCH_KNOWN_BOTS: csvList(['nightbot', 'streamelements', 'moobot', 'fossabot', 'streamlabs']),
   INGEST_CONSUMER_NAME: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),
+  /** This pod's id in the shard manager's pool (sharded mode): unique per process. */
+  INGEST_MEMBER_ID: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),
+  /** Must match the shard manager's SHARD_MEMBER_TTL_MS. */
+  INGEST_MEMBER_TTL_MS: positiveInt(10_000),
+  /** A killed pod's channels are joined elsewhere this long (plus a rebalance) after it died. */
+  INGEST_CHANNEL_LEASE_TTL_MS: positiveInt(10_000),
+  INGEST_ASSIGNMENT_POLL_MS: positiveInt(1_000),
   INGEST_CLAIM_IDLE_MS: positiveInt(30_000),
   INGEST_MAX_ACTION_AGE_MS: positiveInt(60_000),
 });

@@ -1,4 +1,5 @@
 import type { StreamConsumer } from '@parley/bus';
+import type { ShardMember } from '@parley/sharding';
 import type { TmiConnection, TwitchActionDelivery, TwitchChatIngest } from '@parley/twitch';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -8,11 +9,29 @@ interface Sources {
   ingest: TwitchChatIngest;
   delivery: TwitchActionDelivery;
   consumer: StreamConsumer;
+  shardMember: ShardMember | null;
 }
 
 /** Turns the Twitch libs' events into Prometheus series and log lines. */
 export class IngestTwitchMetrics {
-  constructor(registry: Registry, { connection, ingest, delivery, consumer }: Sources, logger: Logger) {
+  constructor(registry: Registry, { connection, ingest, delivery, consumer, shardMember }: Sources, logger: Logger) {
+    if (shardMember) {
+      const handovers = new Counter({
+        name: 'parley_shard_channel_changes_total',
+        help: 'Channels this pod took (owned), handed back (released) or lost with their lease (lost).',
+        labelNames: ['change'] as const,
+        registers: [registry],
+      });
+      new Gauge({
+        name: 'parley_shard_assignment_epoch_seen',
+        help: 'Epoch of the assignment this pod last read.',
+        registers: [registry],
+        collect() {
+          this.set(shardMember.epoch);
+        },
+      });
+      for (const change of ['owned', 'released', 'lost'] as const) shardMember.on(change, () => handovers.inc({ change }));
+    }
     const events = new Counter({
       name: 'parley_ingest_events_total',
       help: 'Chat events read from the platform, by outcome (published, duplicate, rejected).',

@@ -3,6 +3,7 @@ import { StreamConsumer, StreamProducer } from '@parley/bus';
 import { StreamKeys } from '@parley/contracts';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
+import { ShardMember } from '@parley/sharding';
 import { TmiConnection, TwitchActionDelivery, TwitchChatIngest } from '@parley/twitch';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -18,7 +19,29 @@ export class IngestTwitchModule {
     const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true });
     redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
 
-    const connection = new TmiConnection({ url: config.TWITCH_IRC_URL, login: config.TWITCH_BOT_LOGIN, token: config.TWITCH_OAUTH_TOKEN });
+    const connection = new TmiConnection({
+      url: config.TWITCH_IRC_URL,
+      login: config.TWITCH_BOT_LOGIN,
+      token: config.TWITCH_OAUTH_TOKEN,
+      joinRateLimit: { count: config.TWITCH_JOIN_LIMIT, perMs: config.TWITCH_JOIN_WINDOW_MS },
+    });
+    // No fixed channel list: join what the shard manager assigns, one channel lease at a time.
+    const shardMember =
+      config.TWITCH_CHANNELS.length > 0
+        ? null
+        : new ShardMember(
+            redis,
+            redis.duplicate(),
+            { start: (unit) => connection.join(unit.name), stop: (unit) => connection.part(unit.name) },
+            {
+              keyPrefix: config.PARLEY_KEY_PREFIX,
+              platform: 'twitch',
+              member: config.INGEST_MEMBER_ID,
+              memberTtlMs: config.INGEST_MEMBER_TTL_MS,
+              unitLeaseTtlMs: config.INGEST_CHANNEL_LEASE_TTL_MS,
+              pollIntervalMs: config.INGEST_ASSIGNMENT_POLL_MS,
+            },
+          );
     const ingest = new TwitchChatIngest(connection, new StreamProducer(redis), keys, {
       botLogin: config.TWITCH_BOT_LOGIN,
       knownBots: new Set(config.TWITCH_KNOWN_BOTS),
@@ -40,10 +63,11 @@ export class IngestTwitchModule {
     const health = new HealthChecks();
     health.register('redis', redisCheck(redis));
     health.register('twitch', async () => {
-      if (connection.joinedChannels().length < config.TWITCH_CHANNELS.length) throw new Error('not joined to every assigned channel');
+      const assigned = shardMember ? shardMember.owned().length : config.TWITCH_CHANNELS.length;
+      if (connection.joinedChannels().length < assigned) throw new Error('not joined to every assigned channel');
     });
-    const metrics = new IngestTwitchMetrics(registry, { connection, ingest, delivery, consumer }, logger);
-    const runner = new IngestTwitchRunner({ redis, connection, consumer, channels: config.TWITCH_CHANNELS, logger });
+    const metrics = new IngestTwitchMetrics(registry, { connection, ingest, delivery, consumer, shardMember }, logger);
+    const runner = new IngestTwitchRunner({ redis, connection, consumer, channels: config.TWITCH_CHANNELS, shardMember, logger });
 
     return {
       module: IngestTwitchModule,

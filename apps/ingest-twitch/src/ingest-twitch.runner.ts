@@ -1,5 +1,6 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { StreamConsumer } from '@parley/bus';
+import type { ShardMember } from '@parley/sharding';
 import type { TmiConnection } from '@parley/twitch';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -8,23 +9,37 @@ interface IngestTwitchRunnerDeps {
   redis: Redis;
   connection: TmiConnection;
   consumer: StreamConsumer;
+  /** The fixed channel list; ignored when a shard member assigns channels. */
   channels: string[];
+  shardMember: ShardMember | null;
   logger: Logger;
 }
 
-/** Connects, joins the assigned channels, then starts delivering; on shutdown parts and stops cleanly. */
+/**
+ * Connects, joins its channels (the fixed list, or what the shard manager assigns), then
+ * delivers. On shutdown it drains first: leaves the pool, parts every channel and releases
+ * its lease, so the next owner joins right away, then finishes the actions in hand.
+ */
 export class IngestTwitchRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(private readonly deps: IngestTwitchRunnerDeps) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { connection, consumer, channels, logger } = this.deps;
+    const { connection, consumer, channels, shardMember, logger } = this.deps;
     await connection.connect();
-    await Promise.all(channels.map((channel) => connection.join(channel)));
-    logger.info({ channels: channels.length }, 'joined twitch channels');
+    if (shardMember) {
+      shardMember.on('error', (error) => logger.warn({ err: error.message }, 'sharding error'));
+      shardMember.on('lost', (unit) => logger.warn({ channel: unit.name }, 'channel lease lost: parted'));
+      await shardMember.start();
+      logger.info({ member: shardMember.options.member }, 'joined the twitch ingest pool');
+    } else {
+      await Promise.all(channels.map((channel) => connection.join(channel)));
+      logger.info({ channels: channels.length }, 'joined twitch channels');
+    }
     await consumer.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.deps.shardMember?.drain();
     await this.deps.consumer.stop();
     await this.deps.connection.close();
     this.deps.redis.disconnect();

@@ -68,6 +68,8 @@ export interface TwitchTmiFakeEvents {
   clientMessage: [SentMessageRecord];
   join: [{ login: string; channel: string }];
   part: [{ login: string; channel: string }];
+  /** A viewer's message and how many connections received it (0: nobody had joined the channel). */
+  viewerMessage: [{ id: string; channel: string; recipients: number }];
 }
 
 const SERVER = 'tmi.twitch.tv';
@@ -178,6 +180,14 @@ export class TwitchTmiFake extends EventEmitter<TwitchTmiFakeEvents> {
     return [...logins];
   }
 
+  /** Connections (not logins: pods of one bot share a login) that have joined the channel. */
+  joinedConnections(channel: string): number {
+    const name = normalize(channel);
+    let count = 0;
+    for (const client of this.clients) if (client.channels.has(name)) count++;
+    return count;
+  }
+
   connectionCount(): number {
     return this.clients.size;
   }
@@ -206,7 +216,8 @@ export class TwitchTmiFake extends EventEmitter<TwitchTmiFakeEvents> {
     // A line break would end the line and smuggle in another command.
     const text = message.text.replace(/[\r\n\0]+/g, ' ');
     this.remember(id, { channel: name, login, userId, displayName, text }, message.replyParentMsgId);
-    this.broadcast(name, undefined, (client) => `${this.tagsFor(client, tags)}:${userPrefix(login)} PRIVMSG #${name} :${text}`);
+    const recipients = this.broadcast(name, undefined, (client) => `${this.tagsFor(client, tags)}:${userPrefix(login)} PRIVMSG #${name} :${text}`);
+    this.emit('viewerMessage', { id, channel: name, recipients });
     return id;
   }
 
@@ -553,12 +564,17 @@ export class TwitchTmiFake extends EventEmitter<TwitchTmiFakeEvents> {
     return client.caps.has('twitch.tv/tags') ? tagPrefix(tags) : '';
   }
 
-  private broadcast(channel: string, except: Client | undefined, line: (client: Client) => string | undefined): void {
+  /** Sends to every client in the channel but `except`; returns how many got the line. */
+  private broadcast(channel: string, except: Client | undefined, line: (client: Client) => string | undefined): number {
+    let recipients = 0;
     for (const client of this.clients) {
       if (client === except || !client.channels.has(channel)) continue;
       const text = line(client);
-      if (text !== undefined) client.socket.send([text]);
+      if (text === undefined) continue;
+      client.socket.send([text]);
+      recipients++;
     }
+    return recipients;
   }
 }
 

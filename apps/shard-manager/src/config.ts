@@ -1,0 +1,28 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { csvList, databaseUrl, expecting, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
+import { PLATFORMS } from '@parley/contracts';
+
+export const ShardManagerConfigSchema = z.object({
+  REDIS_URL: redisUrl(),
+  DATABASE_URL: databaseUrl(),
+  PORT: port(3003),
+  LOG_LEVEL: logLevel(),
+  PARLEY_KEY_PREFIX: keyPrefix(),
+  /** This instance's id, the holder of the leader lease: unique per process. */
+  SHARD_MANAGER_ID: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),
+  SHARD_PLATFORMS: csvList(['twitch']).pipe(
+    expecting(z.array(z.enum(PLATFORMS)).min(1), `a comma-separated list of platforms (${PLATFORMS.join(', ')})`),
+  ),
+  SHARD_PLACEMENT: z.enum(['bounded-load', 'consistent-hash']).default('bounded-load'),
+  SHARD_VIRTUAL_NODES: positiveInt(512),
+  SHARD_LOAD_FACTOR: expecting(z.coerce.number().min(1).max(2).default(1.05), 'a number between 1 and 2'),
+  SHARD_LEADER_LEASE_TTL_MS: positiveInt(10_000),
+  /** Must match the ingest pods' INGEST_MEMBER_TTL_MS. */
+  SHARD_MEMBER_TTL_MS: positiveInt(10_000),
+  SHARD_REBALANCE_DEBOUNCE_MS: positiveInt(200),
+  SHARD_POLL_INTERVAL_MS: positiveInt(1_000),
+  PARLEY_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+});
+
+export type ShardManagerConfig = z.infer<typeof ShardManagerConfigSchema>;

@@ -1,0 +1,66 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { StreamKeys, type Platform } from '@parley/contracts';
+import { ChannelRepository, createPool } from '@parley/db';
+import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
+import { BoundedLoadPlacement, ConsistentHashPlacement, ShardManager } from '@parley/sharding';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { AssignmentController } from './assignment.controller.js';
+import type { ShardManagerConfig } from './config.js';
+import { ShardManagerMetrics } from './shard-manager.metrics.js';
+import { ShardManagerRunner } from './shard-manager.runner.js';
+
+/** Wires the shard manager: enabled channels from Postgres, live ingest pods from Redis, the assignment back to Redis. */
+@Module({})
+export class ShardManagerModule {
+  static forConfig(config: ShardManagerConfig, logger: Logger): DynamicModule {
+    const keys = new StreamKeys(config.PARLEY_KEY_PREFIX, 1);
+    const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true });
+    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+    const subscriber = redis.duplicate();
+    subscriber.on('error', (error) => logger.warn({ err: error.message }, 'redis subscriber error'));
+    const pool = createPool(config.DATABASE_URL);
+    const channels = new ChannelRepository(pool);
+
+    const placement =
+      config.SHARD_PLACEMENT === 'bounded-load'
+        ? new BoundedLoadPlacement({ virtualNodes: config.SHARD_VIRTUAL_NODES, loadFactor: config.SHARD_LOAD_FACTOR })
+        : new ConsistentHashPlacement({ virtualNodes: config.SHARD_VIRTUAL_NODES });
+    const manager = new ShardManager(
+      redis,
+      subscriber,
+      {
+        // Twitch IRC joins by login, so the unit carries the channel's name beside its id.
+        units: async (platform) => (await channels.listEnabled(platform as Platform)).map((channel) => ({ id: channel.platformChannelId, name: channel.name })),
+      },
+      {
+        keyPrefix: config.PARLEY_KEY_PREFIX,
+        holder: config.SHARD_MANAGER_ID,
+        platforms: config.SHARD_PLATFORMS,
+        placement,
+        leaderLeaseTtlMs: config.SHARD_LEADER_LEASE_TTL_MS,
+        memberTtlMs: config.SHARD_MEMBER_TTL_MS,
+        rebalanceDebounceMs: config.SHARD_REBALANCE_DEBOUNCE_MS,
+        pollIntervalMs: config.SHARD_POLL_INTERVAL_MS,
+      },
+    );
+
+    const registry = createMetricsRegistry('shard-manager');
+    const health = new HealthChecks();
+    health.register('redis', redisCheck(redis));
+    health.register('postgres', postgresCheck(pool));
+    const metrics = new ShardManagerMetrics(registry, manager, logger);
+    const runner = new ShardManagerRunner({ redis, subscriber, pool, manager, keys, logger });
+
+    return {
+      module: ShardManagerModule,
+      imports: [ObservabilityModule.forRoot({ registry, health })],
+      controllers: [AssignmentController],
+      providers: [
+        { provide: ShardManager, useValue: manager },
+        { provide: ShardManagerMetrics, useValue: metrics },
+        { provide: ShardManagerRunner, useValue: runner },
+      ],
+    };
+  }
+}
