@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { AssignmentStore } from './assignment-store.js';
 import { Notice } from './keys.js';
@@ -26,6 +27,12 @@ export interface OptionalShardMemberOptions {
   unitLeaseTtlMs: number;
   /** Re-read the assignment and retry waiting units this often, notices or not. */
   pollIntervalMs: number;
+  /**
+   * On drain, how long to wait for the manager to move this pod's units elsewhere before
+   * handing them back anyway. Waiting means the successors are already queued for each
+   * lease, so a unit is without an owner for milliseconds, not for a rebalance.
+   */
+  drainReassignTimeoutMs: number;
 }
 
 export type ShardMemberOptions = RequiredShardMemberOptions & Partial<OptionalShardMemberOptions>;
@@ -34,6 +41,7 @@ export const DefaultShardMemberOptions: OptionalShardMemberOptions = {
   memberTtlMs: 10_000,
   unitLeaseTtlMs: 10_000,
   pollIntervalMs: 1_000,
+  drainReassignTimeoutMs: 5_000,
 };
 
 interface ShardMemberEvents {
@@ -109,9 +117,10 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
   }
 
   /**
-   * Leaves the pool and hands every unit back: leave the membership (the manager moves
-   * the units elsewhere at once), then per unit stop the handler and release the lease,
-   * so the next owner starts right after this one stopped.
+   * Leaves the pool and hands every unit back: leave the membership, wait until the
+   * manager has published an assignment without this pod (the successors now wait for
+   * each lease), then per unit stop the handler and release the lease, so the next owner
+   * starts milliseconds after this one stopped.
    */
   async drain(): Promise<void> {
     if (!this.running) return;
@@ -119,10 +128,20 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     await this.membership.leave(this.options.platform, this.options.member).catch((error: unknown) => this.emitError(error));
+    if (this.held.size > 0) await this.awaitReassignment().catch((error: unknown) => this.emitError(error));
     await this.serially(async () => {
       await Promise.all([...this.held.values()].map((held) => this.handBack(held)));
     });
     this.subscriber.off('message', this.onNotice);
+  }
+
+  private async awaitReassignment(): Promise<void> {
+    const deadline = performance.now() + this.options.drainReassignTimeoutMs;
+    while (performance.now() < deadline) {
+      const assignment = await this.store.readMember(this.options.platform, this.options.member);
+      if (assignment.epoch > this.assignmentEpoch && assignment.units.length === 0) return;
+      await sleep(Math.min(50, this.options.pollIntervalMs));
+    }
   }
 
   private readonly onNotice = (_channel: string, message: string): void => {

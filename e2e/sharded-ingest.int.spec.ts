@@ -1,0 +1,179 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
+import { StreamKeys } from '@parley/contracts';
+import { ChannelRepository, CommunityRepository } from '@parley/db';
+import { createTestDatabase } from '@parley/db/testing';
+import { launchApp, stopApps, stopProcess, waitUntilReady, type AppProcess } from '@parley/launcher';
+import { TwitchTmiFake } from '@parley/platform-fakes';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distRoot, eventually, logDir } from './support.js';
+
+const CHANNELS = Array.from({ length: 300 }, (_, i) => `shard${String(i).padStart(3, '0')}`);
+const LEASE_TTL_MS = 3_000;
+
+interface AssignmentView {
+  leader: boolean;
+  platforms: { twitch: { epoch: number; moved: number; units: number; pods: Record<string, number> } | null };
+}
+
+/**
+ * Three ingest pods and two shard managers as real processes, 300 channels in Postgres,
+ * the Twitch fake: every channel is joined by exactly one connection, through a rolling
+ * update (SIGTERM), a crash (SIGKILL) and the loss of the leading shard manager.
+ */
+describe('sharded Twitch ingest', () => {
+  const prefix = uniquePrefix('e2e-shard');
+  const keys = new StreamKeys(prefix, 4);
+  const fake = new TwitchTmiFake();
+  const redis = new Redis(redisUrl());
+  const pods = new Map<string, AppProcess>();
+  const managers: AppProcess[] = [];
+  /** Moments a second connection joined a channel another connection was still in. */
+  const doubleJoins: string[] = [];
+  const delivered = new Map<string, number>();
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const { ircUrl } = await fake.start();
+    fake.on('join', ({ channel }) => {
+      if (fake.joinedConnections(channel) > 1) doubleJoins.push(channel);
+    });
+    fake.on('viewerMessage', ({ id, recipients }) => delivered.set(id, recipients));
+    const community = await new CommunityRepository(database.pool).create({ slug: 'shards', name: 'Shards' });
+    const channels = new ChannelRepository(database.pool);
+    for (const name of CHANNELS) await channels.create({ communityId: community.id, platform: 'twitch', platformChannelId: fake.channelId(name), name });
+    env = {
+      REDIS_URL: redisUrl(),
+      DATABASE_URL: database.url,
+      PARLEY_KEY_PREFIX: prefix,
+      PARLEY_EVENT_PARTITIONS: '4',
+      TWITCH_IRC_URL: ircUrl,
+      TWITCH_BOT_LOGIN: 'parleybot',
+      TWITCH_OAUTH_TOKEN: 'e2e-token',
+      // Verified-bot JOIN limits: 300 channels in seconds, not minutes.
+      TWITCH_JOIN_LIMIT: '2000',
+      INGEST_MEMBER_TTL_MS: String(LEASE_TTL_MS),
+      INGEST_CHANNEL_LEASE_TTL_MS: String(LEASE_TTL_MS),
+      INGEST_ASSIGNMENT_POLL_MS: '500',
+      SHARD_MEMBER_TTL_MS: String(LEASE_TTL_MS),
+      SHARD_LEADER_LEASE_TTL_MS: String(LEASE_TTL_MS),
+      SHARD_POLL_INTERVAL_MS: '500',
+      LOG_LEVEL: 'warn',
+    };
+    for (const id of ['manager-a', 'manager-b']) {
+      managers.push(await launchApp('shard-manager', { distRoot, logDir, env: { ...env, SHARD_MANAGER_ID: id } }));
+    }
+    for (const id of ['pod-0', 'pod-1', 'pod-2']) await startPod(id);
+    await waitUntilReady([...managers, ...pods.values()]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await stopApps([...pods.values(), ...managers]);
+    await fake.stop();
+    await deleteKeysWithPrefix(redis, prefix);
+    redis.disconnect();
+    await database?.drop();
+  });
+
+  async function startPod(id: string): Promise<void> {
+    pods.set(id, await launchApp('ingest-twitch', { distRoot, logDir, env: { ...env, INGEST_MEMBER_ID: id, INGEST_CONSUMER_NAME: id } }));
+  }
+
+  const joinedOnce = () => CHANNELS.every((channel) => fake.joinedConnections(channel) === 1);
+  const assignment = async (manager: AppProcess): Promise<AssignmentView> =>
+    (await (await fetch(`http://127.0.0.1:${manager.port}/v1/assignment`)).json()) as AssignmentView;
+  const leader = async () => {
+    for (const manager of managers) if (manager.child.exitCode === null && (await assignment(manager)).leader) return manager;
+    return undefined;
+  };
+
+  /** Event ids on the bus, with how often each was published. */
+  async function publishedEvents(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const stream of keys.allEventPartitions()) {
+      for (const [, fields] of await redis.xrange(stream, '-', '+')) {
+        const { id } = JSON.parse(fields[fields.indexOf('payload') + 1]!) as { id: string };
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+    }
+    return counts;
+  }
+
+  it('joins every channel on exactly one pod, spread evenly, with one leading manager', async () => {
+    await eventually(() => (joinedOnce() ? true : undefined), 30_000, 'every channel joined once');
+    const current = await eventually(leader, 10_000, 'a leading shard manager');
+    const view = await assignment(current);
+    expect(view.platforms.twitch?.units).toBe(300);
+    expect(Object.keys(view.platforms.twitch?.pods ?? {}).sort()).toEqual(['pod-0', 'pod-1', 'pod-2']);
+    for (const load of Object.values(view.platforms.twitch!.pods)) expect(load).toBeLessThanOrEqual(Math.ceil(1.05 * 100));
+    expect(doubleJoins).toEqual([]);
+  }, 60_000);
+
+  it('hands a SIGTERMed pod channels over without double joins, publishing every received message once', async () => {
+    const chatter = startChatter();
+    await sleep(500);
+    const stoppedAt = Date.now();
+    await stopProcess(pods.get('pod-0')!.child);
+    pods.delete('pod-0');
+    await eventually(() => (joinedOnce() ? true : undefined), 10_000, 'every channel joined once after the hand-over');
+    const handOverMs = Date.now() - stoppedAt;
+    await sleep(500);
+    const sent = await chatter.stop();
+
+    expect(doubleJoins).toEqual([]);
+    await eventually(async () => {
+      const published = await publishedEvents();
+      const received = sent.filter((id) => (delivered.get(id) ?? 0) > 0);
+      return received.every((id) => published.get(`twitch:${id}`) === 1) ? true : undefined;
+    }, 5_000, 'every received message published');
+    const published = await publishedEvents();
+    expect([...published.values()].every((count) => count === 1)).toBe(true);
+    const missed = sent.filter((id) => (delivered.get(id) ?? 0) === 0).length;
+    console.log(`SIGTERM hand-over: all 300 channels joined again ${handOverMs} ms after SIGTERM; ${sent.length} messages sent, ${missed} arrived while their channel was between pods`);
+  }, 60_000);
+
+  it('rejoins a SIGKILLed pod channels within the lease TTL plus five seconds', async () => {
+    await startPod('pod-3');
+    await eventually(async () => ((await assignment((await leader())!)).platforms.twitch?.pods['pod-3'] ? true : undefined), 10_000, 'pod-3 in the assignment');
+    await eventually(() => (joinedOnce() ? true : undefined), 10_000, 'every channel joined once with pod-3');
+
+    const killedAt = Date.now();
+    pods.get('pod-1')!.child.kill('SIGKILL');
+    pods.delete('pod-1');
+    await eventually(() => (CHANNELS.some((channel) => fake.joinedConnections(channel) === 0) ? true : undefined), 5_000, 'the killed pod connection to close');
+    await eventually(() => (joinedOnce() ? true : undefined), LEASE_TTL_MS + 5_000, 'every channel owned again');
+    expect(Date.now() - killedAt).toBeLessThan(LEASE_TTL_MS + 5_000);
+    expect(doubleJoins).toEqual([]);
+  }, 60_000);
+
+  it('a standby shard manager takes over from a killed leader and moves nothing', async () => {
+    const current = (await leader())!;
+    const before = (await assignment(current)).platforms.twitch!;
+    current.child.kill('SIGKILL');
+    const standby = managers.find((manager) => manager !== current)!;
+    await eventually(async () => ((await assignment(standby)).leader ? true : undefined), LEASE_TTL_MS + 5_000, 'the standby to lead');
+    await sleep(1_500);
+    const after = (await assignment(standby)).platforms.twitch!;
+    expect(after.epoch).toBe(before.epoch);
+    expect(after.pods).toEqual(before.pods);
+    expect(joinedOnce()).toBe(true);
+  }, 30_000);
+
+  /** A viewer per tick writing in a channel, round-robin over all of them. */
+  function startChatter(): { stop(): Promise<string[]> } {
+    const sent: string[] = [];
+    let index = 0;
+    const timer = setInterval(() => {
+      for (let i = 0; i < 10; i++) sent.push(fake.viewerSay(CHANNELS[index++ % CHANNELS.length]!, { login: `viewer${index % 50}`, text: `hello ${index}` }));
+    }, 10);
+    return {
+      async stop() {
+        clearInterval(timer);
+        return sent;
+      },
+    };
+  }
+});
