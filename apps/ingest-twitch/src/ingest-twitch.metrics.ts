@@ -74,6 +74,7 @@ export class IngestTwitchMetrics {
 
     ingest.on('ingested', () => events.inc({ platform: 'twitch', outcome: 'published' }));
     ingest.on('duplicate', () => events.inc({ platform: 'twitch', outcome: 'duplicate' }));
+    ingest.on('ignored', () => events.inc({ platform: 'twitch', outcome: 'ignored' }));
     ingest.on('rejected', ({ reason }) => {
       events.inc({ platform: 'twitch', outcome: 'rejected' });
       logger.warn({ reason }, 'chat frame rejected and dead-lettered');

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { StreamProducer } from '@parley/bus';
-import type { StreamKeys } from '@parley/contracts';
+import type { ChatEvent, StreamKeys } from '@parley/contracts';
 import type { IrcMessage } from './irc-message.js';
-import { normalizePrivmsg } from './normalize.js';
+import { normalizeClearChat, normalizeClearMsg, normalizePrivmsg, normalizeUserNotice, type NormalizePrivmsgOptions } from './normalize.js';
 import type { TmiConnection } from './tmi-connection.js';
 
 export interface TwitchChatIngestOptions {
@@ -19,8 +19,19 @@ export const DefaultTwitchChatIngestOptions: Omit<TwitchChatIngestOptions, 'botL
   dedupeTtlSeconds: 600,
 };
 
+type Normalizer = (message: IrcMessage, options: NormalizePrivmsgOptions) => ChatEvent | null;
+
+const NORMALIZERS = {
+  privmsg: normalizePrivmsg,
+  usernotice: normalizeUserNotice,
+  clearchat: normalizeClearChat,
+  clearmsg: normalizeClearMsg,
+} as const satisfies Record<string, Normalizer>;
+
 interface TwitchChatIngestEvents {
   ingested: [{ kind: string }];
+  /** A frame Parley does not act on (a USERNOTICE such as an announcement). */
+  ignored: [];
   duplicate: [];
   /** A frame that could not become a ChatEvent; it was written to the dead-letter stream. */
   rejected: [{ reason: string }];
@@ -28,9 +39,10 @@ interface TwitchChatIngestEvents {
 }
 
 /**
- * Chat from one TMI connection onto the event bus: every PRIVMSG becomes a v1 ChatEvent
- * on its channel's partition, written at most once per message id (a Redis mark set in
- * the same step as the XADD), so overlapping connections never duplicate an event.
+ * Chat from one TMI connection onto the event bus: every PRIVMSG (messages, cheers),
+ * USERNOTICE (subscriptions, raids), CLEARCHAT and CLEARMSG (moderation) becomes a v1
+ * ChatEvent on its channel's partition, written at most once per event id (a Redis mark
+ * set in the same step as the XADD), so overlapping connections never duplicate an event.
  */
 export class TwitchChatIngest extends EventEmitter<TwitchChatIngestEvents> {
   private readonly options: TwitchChatIngestOptions;
@@ -44,20 +56,23 @@ export class TwitchChatIngest extends EventEmitter<TwitchChatIngestEvents> {
   ) {
     super();
     this.options = { ...DefaultTwitchChatIngestOptions, ...options };
-    // Each chat message starts its trace here; the bus carries it to the router and back.
-    this.connection.on('privmsg', (message) =>
-      void this.tracer.startActiveSpan('twitch chat message', { kind: SpanKind.PRODUCER }, (span) =>
-        this.onPrivmsg(message)
-          .catch((error: Error) => span.setStatus({ code: SpanStatusCode.ERROR, message: error.message }))
-          .finally(() => span.end()),
-      ),
-    );
+    // Each chat event starts its trace here; the bus carries it to the router and back.
+    for (const [frame, normalize] of Object.entries(NORMALIZERS)) {
+      this.connection.on(frame as keyof typeof NORMALIZERS, (message) =>
+        void this.tracer.startActiveSpan(`twitch ${frame}`, { kind: SpanKind.PRODUCER }, (span) =>
+          this.onFrame(message, normalize)
+            .catch((error: Error) => span.setStatus({ code: SpanStatusCode.ERROR, message: error.message }))
+            .finally(() => span.end()),
+        ),
+      );
+    }
   }
 
-  private async onPrivmsg(message: IrcMessage): Promise<void> {
+  private async onFrame(message: IrcMessage, normalize: Normalizer): Promise<void> {
     let event;
     try {
-      event = normalizePrivmsg(message, { receivedAt: new Date(), botLogin: this.options.botLogin, knownBots: this.options.knownBots });
+      event = normalize(message, { receivedAt: new Date(), botLogin: this.options.botLogin, knownBots: this.options.knownBots });
+      if (event === null) return void this.emit('ignored');
     } catch (error) {
       const reason = (error as Error).message;
       this.emit('rejected', { reason });

@@ -8,7 +8,7 @@ export {
   TmiNotConnectedError,
 } from './errors.js';
 export { IrcMessage, escapeTagValue, unescapeTagValue, type IrcMessageInit } from './irc-message.js';
-export { normalizePrivmsg, type NormalizePrivmsgOptions } from './normalize.js';
+export { normalizeClearChat, normalizeClearMsg, normalizePrivmsg, normalizeUserNotice, type NormalizePrivmsgOptions } from './normalize.js';
 export { twitchRoles, type RoleTags } from './roles.js';
 export type { JoinRateLimit } from './join-throttle.js';
 export {
