@@ -103,9 +103,13 @@ describe('sharded Twitch ingest', () => {
   }
 
   it('joins every channel on exactly one pod, spread evenly, with one leading manager', async () => {
-    await eventually(() => (joinedOnce() ? true : undefined), 30_000, 'every channel joined once');
+    // Pods boot one after another: wait for the placement over all three, then for their joins.
     const current = await eventually(leader, 10_000, 'a leading shard manager');
-    const view = await assignment(current);
+    const view = await eventually(async () => {
+      const candidate = await assignment(current);
+      return Object.keys(candidate.platforms.twitch?.pods ?? {}).length === 3 ? candidate : undefined;
+    }, 30_000, 'an assignment over three pods');
+    await eventually(() => (joinedOnce() ? true : undefined), 30_000, 'every channel joined once');
     expect(view.platforms.twitch?.units).toBe(300);
     expect(Object.keys(view.platforms.twitch?.pods ?? {}).sort()).toEqual(['pod-0', 'pod-1', 'pod-2']);
     for (const load of Object.values(view.platforms.twitch!.pods)) expect(load).toBeLessThanOrEqual(Math.ceil(1.05 * 100));

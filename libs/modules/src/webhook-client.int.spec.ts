@@ -33,9 +33,10 @@ function moduleOn(server: TestWebhookServer, id: string, timeoutMs = 1_000): Web
   return { id, url: server.url, secret: SECRET, timeoutMs };
 }
 
-async function timed(call: Promise<WebhookOutcome>): Promise<{ outcome: WebhookOutcome; ms: number }> {
+/** Times the call from before it starts: the client's timer starts inside invoke(). */
+async function timed(call: () => Promise<WebhookOutcome>): Promise<{ outcome: WebhookOutcome; ms: number }> {
   const started = performance.now();
-  const outcome = await call;
+  const outcome = await call();
   return { outcome, ms: performance.now() - started };
 }
 
@@ -125,7 +126,7 @@ describe('WebhookModuleClient', () => {
     const hook = await server(TestWebhookHandlers.hang());
     const module = moduleOn(hook, 'hanging', 200);
     for (let i = 0; i < 5; i++) {
-      const { outcome, ms } = await timed(client.invoke(module, commandRequest()));
+      const { outcome, ms } = await timed(() => client.invoke(module, commandRequest()));
       expect(outcome).toEqual(fallback('timeout'));
       expect(ms).toBeGreaterThanOrEqual(195);
       expect(ms).toBeLessThan(200 + 300);
@@ -139,7 +140,7 @@ describe('WebhookModuleClient', () => {
     expect(invoked.every((info) => info.error instanceof WebhookTimeoutError)).toBe(true);
 
     for (let i = 0; i < 10; i++) {
-      const { outcome, ms } = await timed(client.invoke(module, commandRequest()));
+      const { outcome, ms } = await timed(() => client.invoke(module, commandRequest()));
       expect(outcome).toEqual(fallback('open'));
       expect(ms).toBeLessThan(50);
     }
@@ -195,7 +196,7 @@ describe('WebhookModuleClient', () => {
     const hanging = Array.from({ length: 5 }, () => client.invoke(a, commandRequest()));
     const whileHanging: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const { outcome, ms } = await timed(client.invoke(b, commandRequest()));
+      const { outcome, ms } = await timed(() => client.invoke(b, commandRequest()));
       expect(outcome).toEqual({ kind: 'reply', text: 'weather berlin' });
       whileHanging.push(ms);
     }
@@ -204,7 +205,7 @@ describe('WebhookModuleClient', () => {
 
     const whileOpen: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const [fromA, fromB] = await Promise.all([timed(client.invoke(a, commandRequest())), timed(client.invoke(b, commandRequest()))]);
+      const [fromA, fromB] = await Promise.all([timed(() => client.invoke(a, commandRequest())), timed(() => client.invoke(b, commandRequest()))]);
       expect(fromA.outcome).toEqual(fallback('open'));
       expect(fromA.ms).toBeLessThan(50);
       expect(fromB.outcome).toEqual({ kind: 'reply', text: 'weather berlin' });
