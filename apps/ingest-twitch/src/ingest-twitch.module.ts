@@ -4,7 +4,7 @@ import { StreamKeys } from '@parley/contracts';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { ShardMember } from '@parley/sharding';
-import { TmiConnection, TwitchActionDelivery, TwitchChatIngest } from '@parley/twitch';
+import { SharedJoinBudget, TmiConnection, TwitchActionDelivery, TwitchChatIngest } from '@parley/twitch';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { IngestTwitchConfig } from './config.js';
@@ -19,11 +19,13 @@ export class IngestTwitchModule {
     const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true });
     redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
 
+    const limiter = new SlidingWindowRateLimiter(redis, { keyPrefix: keys.key('ratelimit') });
     const connection = new TmiConnection({
       url: config.TWITCH_IRC_URL,
       login: config.TWITCH_BOT_LOGIN,
       token: config.TWITCH_OAUTH_TOKEN,
-      joinRateLimit: { count: config.TWITCH_JOIN_LIMIT, perMs: config.TWITCH_JOIN_WINDOW_MS },
+      // The JOIN limit is the bot account's: every pod draws from one budget in Redis.
+      joinBudget: new SharedJoinBudget(limiter, config.TWITCH_BOT_LOGIN, { count: config.TWITCH_JOIN_LIMIT, perMs: config.TWITCH_JOIN_WINDOW_MS }),
     });
     // No fixed channel list: join what the shard manager assigns, one channel lease at a time.
     const shardMember =
@@ -46,7 +48,7 @@ export class IngestTwitchModule {
       botLogin: config.TWITCH_BOT_LOGIN,
       knownBots: new Set(config.TWITCH_KNOWN_BOTS),
     });
-    const delivery = new TwitchActionDelivery(connection, redis, new SlidingWindowRateLimiter(redis, { keyPrefix: keys.key('ratelimit') }), keys, {
+    const delivery = new TwitchActionDelivery(connection, redis, limiter, keys, {
       botLogin: config.TWITCH_BOT_LOGIN,
       maxActionAgeMs: config.INGEST_MAX_ACTION_AGE_MS,
     });

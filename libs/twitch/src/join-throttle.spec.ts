@@ -1,47 +1,83 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { JoinThrottle } from './join-throttle.js';
+import { JoinThrottle, LocalJoinBudget, SharedJoinBudget } from './join-throttle.js';
 
-describe('JoinThrottle', () => {
+describe('JoinThrottle with a LocalJoinBudget', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('sends up to the limit at once and the rest as the window slides', () => {
+  function throttle(count: number, canWrite: () => boolean = () => true) {
     const sent: string[] = [];
-    const throttle = new JoinThrottle({ count: 2, perMs: 1_000 }, (channel) => (sent.push(channel), true));
-    for (const channel of ['a', 'b', 'c', 'd', 'e']) throttle.enqueue(channel);
+    const created = new JoinThrottle(new LocalJoinBudget({ count, perMs: 1_000 }), canWrite, (channel) => void sent.push(channel));
+    return { sent, throttle: created };
+  }
+
+  it('sends up to the limit at once and the rest as the window slides', async () => {
+    const { sent, throttle: t } = throttle(2);
+    for (const channel of ['a', 'b', 'c', 'd', 'e']) t.enqueue(channel);
+    await vi.advanceTimersByTimeAsync(0);
     expect(sent).toEqual(['a', 'b']);
-    vi.advanceTimersByTime(999);
+    await vi.advanceTimersByTimeAsync(998);
     expect(sent).toEqual(['a', 'b']);
-    vi.advanceTimersByTime(1);
+    await vi.advanceTimersByTimeAsync(2);
     expect(sent).toEqual(['a', 'b', 'c', 'd']);
-    vi.advanceTimersByTime(1_000);
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(sent).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
-  it('does not count a JOIN that was not written, and forgets a queue on clear', () => {
-    const sent: string[] = [];
+  it('takes no slot while the connection cannot write, and forgets a queue on clear', async () => {
     let connected = false;
-    const throttle = new JoinThrottle({ count: 1, perMs: 1_000 }, (channel) => (connected ? (sent.push(channel), true) : false));
-    throttle.enqueue('a');
+    const { sent, throttle: t } = throttle(1, () => connected);
+    t.enqueue('a');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent).toEqual([]);
     connected = true;
-    throttle.enqueue('b');
-    expect(sent).toEqual(['b']);
-    throttle.enqueue('c');
-    throttle.clear();
-    vi.advanceTimersByTime(5_000);
-    expect(sent).toEqual(['b']);
+    t.enqueue('b');
+    await vi.advanceTimersByTimeAsync(0);
+    // The slot went to `a`, which waited for the connection; `b` waits for the window.
+    expect(sent).toEqual(['a']);
+    t.clear();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(sent).toEqual(['a']);
   });
 
-  it('drops a removed channel and never queues one twice', () => {
-    const sent: string[] = [];
-    const throttle = new JoinThrottle({ count: 1, perMs: 1_000 }, (channel) => (sent.push(channel), true));
-    throttle.enqueue('a');
-    throttle.enqueue('b');
-    throttle.enqueue('b');
-    throttle.enqueue('c');
-    throttle.remove('c');
-    expect(throttle.queued).toEqual(['b']);
-    vi.advanceTimersByTime(3_000);
+  it('drops a removed channel and never queues one twice', async () => {
+    const { sent, throttle: t } = throttle(1);
+    t.enqueue('a');
+    t.enqueue('b');
+    t.enqueue('b');
+    t.enqueue('c');
+    t.remove('c');
+    expect(t.queued).toEqual(['a', 'b']);
+    await vi.advanceTimersByTimeAsync(3_000);
     expect(sent).toEqual(['a', 'b']);
+  });
+
+  it('retries later when the budget itself fails', async () => {
+    let failing = true;
+    const sent: string[] = [];
+    const budget = { take: async () => (failing ? Promise.reject(new Error('redis down')) : 0) };
+    const t = new JoinThrottle(budget, () => true, (channel) => void sent.push(channel), 500);
+    t.enqueue('a');
+    await vi.advanceTimersByTimeAsync(400);
+    failing = false;
+    expect(sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(sent).toEqual(['a']);
+  });
+});
+
+describe('SharedJoinBudget', () => {
+  it('asks the shared limiter for the account key and turns a refusal into a wait', async () => {
+    const calls: unknown[][] = [];
+    let allowed = true;
+    const budget = new SharedJoinBudget(
+      { acquire: async (...args) => (calls.push(args), { allowed, retryAfterMs: allowed ? 0 : 1_234 }) },
+      'ParleyBot',
+      { count: 20, perMs: 10_000 },
+    );
+    expect(await budget.take()).toBe(0);
+    allowed = false;
+    expect(await budget.take()).toBe(1_234);
+    expect(calls[0]).toEqual(['twitch-join:parleybot', 20, 10_000]);
   });
 });

@@ -2,7 +2,7 @@ import { EventEmitter, once } from 'node:events';
 import { fullJitterDelay, type BackoffOptions } from '@parley/resilience';
 import { TmiAuthError, TmiClosedError, TmiConnectError, TmiJoinError, TmiNotConnectedError } from './errors.js';
 import { IrcMessage } from './irc-message.js';
-import { JoinThrottle, type JoinRateLimit } from './join-throttle.js';
+import { JoinThrottle, LocalJoinBudget, type JoinBudget, type JoinRateLimit } from './join-throttle.js';
 import { createTransport, isSupportedTmiUrl, type IrcTransport } from './transport.js';
 
 export interface RequiredTmiConnectionOptions {
@@ -29,7 +29,14 @@ export interface OptionalTmiConnectionOptions {
   joinRateLimit: JoinRateLimit;
 }
 
-export type TmiConnectionOptions = RequiredTmiConnectionOptions & Partial<OptionalTmiConnectionOptions>;
+export type TmiConnectionOptions = RequiredTmiConnectionOptions &
+  Partial<OptionalTmiConnectionOptions> & {
+    /**
+     * Where JOIN slots come from. Default: a window of `joinRateLimit` in this process.
+     * Connections and pods sharing the bot account should share a `SharedJoinBudget`.
+     */
+    joinBudget?: JoinBudget;
+  };
 
 export const DefaultTmiConnectionOptions: OptionalTmiConnectionOptions = {
   pingIntervalMs: 60_000,
@@ -95,7 +102,7 @@ class Session {
  * socket state: a socket can be open and silent.
  */
 export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
-  private readonly options: RequiredTmiConnectionOptions & OptionalTmiConnectionOptions;
+  private readonly options: RequiredTmiConnectionOptions & OptionalTmiConnectionOptions & { joinBudget?: JoinBudget };
   private readonly login: string;
   private readonly password: string;
   private readonly throttle: JoinThrottle;
@@ -121,7 +128,11 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
     if (!this.options.token) throw new RangeError('token is required');
     this.login = this.options.login.toLowerCase();
     this.password = this.options.token.startsWith('oauth:') ? this.options.token : `oauth:${this.options.token}`;
-    this.throttle = new JoinThrottle(this.options.joinRateLimit, (channel) => this.writeJoin(channel));
+    this.throttle = new JoinThrottle(
+      this.options.joinBudget ?? new LocalJoinBudget(this.options.joinRateLimit),
+      () => this.session?.welcomed === true,
+      (channel) => this.writeJoin(channel),
+    );
   }
 
   /** Epoch ms of the last line received from the server, undefined before the first. */
@@ -414,10 +425,10 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
     }
   }
 
-  /** Writes a JOIN for the throttle; false when it should not count (not connected, no longer wanted). */
-  private writeJoin(channel: string): boolean {
+  /** Writes a JOIN for the throttle, unless the channel is no longer wanted or already joined. */
+  private writeJoin(channel: string): void {
     const session = this.session;
-    if (!session?.welcomed || !this.wanted.has(channel) || this.joined.has(channel)) return false;
+    if (!session?.welcomed || !this.wanted.has(channel) || this.joined.has(channel)) return;
     session.transport.send(`JOIN #${channel}`);
     clearTimeout(this.joinTimers.get(channel));
     this.joinTimers.set(
@@ -433,7 +444,6 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
         }
       }, this.options.joinTimeoutMs),
     );
-    return true;
   }
 
   private settleJoin(channel: string, error?: Error): void {
