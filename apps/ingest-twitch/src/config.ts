@@ -16,7 +16,7 @@ export const IngestTwitchConfigSchema = z.object({
   TWITCH_OAUTH_TOKEN: z.string().min(1, 'the bot account OAuth token'),
   /** Set: join exactly these (local demo, small setups). Empty: the shard manager assigns channels. */
   TWITCH_CHANNELS: csvList([]),
-  /** JOINs per window per connection: 20 per 10 s for ordinary accounts, 2,000 for verified bots. */
+  /** JOINs per window for the bot account, shared by all pods: 20 per 10 s for ordinary accounts, 2,000 for verified bots. */
   TWITCH_JOIN_LIMIT: positiveInt(20),
   TWITCH_JOIN_WINDOW_MS: positiveInt(10_000),
   TWITCH_KNOWN_BOTS: csvList(['nightbot', 'streamelements', 'moobot', 'fossabot', 'streamlabs']),
