@@ -35,4 +35,12 @@ describe('configuration is validated at start-up', () => {
     expect(stderrLines.join('\n')).toMatch(/TWITCH_BOT_LOGIN/);
     expect(stderrLines.join('\n')).not.toMatch(/super-secret-token/);
   });
+
+  it('needs a static token or all three refresh credentials, and says which', () => {
+    const noToken = runApp('ingest-twitch', { TWITCH_BOT_LOGIN: 'parleybot', TWITCH_CLIENT_ID: 'id', TWITCH_REFRESH_TOKEN: 'refresh-secret' });
+    expect(noToken.status).toBe(78);
+    expect(noToken.stderrLines).toHaveLength(1);
+    expect(noToken.stderrLines[0]).toMatch(/TWITCH_OAUTH_TOKEN is required \(the bot account OAuth token, unless TWITCH_REFRESH_TOKEN, TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET are set\)/);
+    expect(noToken.stderrLines[0]).not.toMatch(/refresh-secret/);
+  });
 });

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { csvList, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
+import { csvList, expecting, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
 
 export const IngestTwitchConfigSchema = z.object({
   REDIS_URL: redisUrl(),
@@ -13,7 +13,15 @@ export const IngestTwitchConfigSchema = z.object({
     .regex(/^(wss?|ircs?):\/\/[^\s/]+/, 'a ws://, wss://, irc:// or ircs:// URL')
     .default('wss://irc-ws.chat.twitch.tv:443'),
   TWITCH_BOT_LOGIN: z.string().regex(/^[a-z0-9_]{3,25}$/, 'a Twitch login: 3-25 lowercase letters, digits or _'),
-  TWITCH_OAUTH_TOKEN: z.string().min(1, 'the bot account OAuth token'),
+  TWITCH_OAUTH_TOKEN: expecting(
+    z.string().min(1).optional(),
+    'the bot account OAuth token, unless TWITCH_REFRESH_TOKEN, TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET are set',
+  ),
+  /** With these three the token is refreshed ahead of expiry, once for all pods (Redis). */
+  TWITCH_REFRESH_TOKEN: z.string().min(1).optional(),
+  TWITCH_CLIENT_ID: z.string().min(1).optional(),
+  TWITCH_CLIENT_SECRET: z.string().min(1).optional(),
+  TWITCH_TOKEN_URL: expecting(z.url().default('https://id.twitch.tv/oauth2/token'), 'an http(s) URL'),
   /** Set: join exactly these (local demo, small setups). Empty: the shard manager assigns channels. */
   TWITCH_CHANNELS: csvList([]),
   /** JOINs per window for the bot account, shared by all pods: 20 per 10 s for ordinary accounts, 2,000 for verified bots. */
@@ -30,6 +38,12 @@ export const IngestTwitchConfigSchema = z.object({
   INGEST_ASSIGNMENT_POLL_MS: positiveInt(1_000),
   INGEST_CLAIM_IDLE_MS: positiveInt(30_000),
   INGEST_MAX_ACTION_AGE_MS: positiveInt(60_000),
-});
+}).check(
+  z.refine(
+    (config) => Boolean(config.TWITCH_OAUTH_TOKEN || (config.TWITCH_REFRESH_TOKEN && config.TWITCH_CLIENT_ID && config.TWITCH_CLIENT_SECRET)),
+    // Checked even when other variables are wrong too, so one run names every problem.
+    { path: ['TWITCH_OAUTH_TOKEN'], message: 'required', when: () => true },
+  ),
+);
 
 export type IngestTwitchConfig = z.infer<typeof IngestTwitchConfigSchema>;

@@ -1,6 +1,6 @@
 import type { StreamConsumer } from '@parley/bus';
 import type { ShardMember } from '@parley/sharding';
-import type { TmiConnection, TwitchActionDelivery, TwitchChatIngest } from '@parley/twitch';
+import type { RefreshingAuthProvider, TmiConnection, TwitchActionDelivery, TwitchChatIngest } from '@parley/twitch';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -10,11 +10,25 @@ interface Sources {
   delivery: TwitchActionDelivery;
   consumer: StreamConsumer;
   shardMember: ShardMember | null;
+  auth: RefreshingAuthProvider | null;
 }
 
 /** Turns the Twitch libs' events into Prometheus series and log lines. */
 export class IngestTwitchMetrics {
-  constructor(registry: Registry, { connection, ingest, delivery, consumer, shardMember }: Sources, logger: Logger) {
+  constructor(registry: Registry, { connection, ingest, delivery, consumer, shardMember, auth }: Sources, logger: Logger) {
+    if (auth) {
+      const refreshes = new Counter({
+        name: 'parley_twitch_token_refreshes_total',
+        help: 'Refreshes of the bot token done by this pod (the others read the result), by outcome.',
+        labelNames: ['outcome'] as const,
+        registers: [registry],
+      });
+      auth.on('refreshed', () => refreshes.inc({ outcome: 'refreshed' }));
+      auth.on('refreshFailed', (error) => {
+        refreshes.inc({ outcome: 'failed' });
+        logger.warn({ err: error.message, status: error.status }, 'twitch token refresh failed');
+      });
+    }
     if (shardMember) {
       const handovers = new Counter({
         name: 'parley_shard_channel_changes_total',

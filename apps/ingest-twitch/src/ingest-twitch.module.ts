@@ -4,7 +4,7 @@ import { StreamKeys } from '@parley/contracts';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { ShardMember } from '@parley/sharding';
-import { SharedJoinBudget, TmiConnection, TwitchActionDelivery, TwitchChatIngest } from '@parley/twitch';
+import { RefreshingAuthProvider, SharedJoinBudget, TmiConnection, TwitchActionDelivery, TwitchChatIngest, type AuthProvider } from '@parley/twitch';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { IngestTwitchConfig } from './config.js';
@@ -20,10 +20,26 @@ export class IngestTwitchModule {
     redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
 
     const limiter = new SlidingWindowRateLimiter(redis, { keyPrefix: keys.key('ratelimit') });
+    const { TWITCH_REFRESH_TOKEN: refreshToken, TWITCH_CLIENT_ID: clientId, TWITCH_CLIENT_SECRET: clientSecret } = config;
+    // With refresh credentials the token is refreshed ahead of expiry, once for all pods.
+    const auth =
+      refreshToken && clientId && clientSecret
+        ? new RefreshingAuthProvider(redis, {
+            keyPrefix: config.PARLEY_KEY_PREFIX,
+            holder: config.INGEST_MEMBER_ID,
+            account: config.TWITCH_BOT_LOGIN,
+            clientId,
+            clientSecret,
+            initialRefreshToken: refreshToken,
+            tokenUrl: config.TWITCH_TOKEN_URL,
+          })
+        : null;
+    // The schema guarantees a static token when there are no refresh credentials.
+    const token: string | AuthProvider = auth ?? config.TWITCH_OAUTH_TOKEN!;
     const connection = new TmiConnection({
       url: config.TWITCH_IRC_URL,
       login: config.TWITCH_BOT_LOGIN,
-      token: config.TWITCH_OAUTH_TOKEN,
+      token,
       // The JOIN limit is the bot account's: every pod draws from one budget in Redis.
       joinBudget: new SharedJoinBudget(limiter, config.TWITCH_BOT_LOGIN, { count: config.TWITCH_JOIN_LIMIT, perMs: config.TWITCH_JOIN_WINDOW_MS }),
     });
@@ -68,8 +84,8 @@ export class IngestTwitchModule {
       const assigned = shardMember ? shardMember.owned().length : config.TWITCH_CHANNELS.length;
       if (connection.joinedChannels().length < assigned) throw new Error('not joined to every assigned channel');
     });
-    const metrics = new IngestTwitchMetrics(registry, { connection, ingest, delivery, consumer, shardMember }, logger);
-    const runner = new IngestTwitchRunner({ redis, connection, consumer, channels: config.TWITCH_CHANNELS, shardMember, logger });
+    const metrics = new IngestTwitchMetrics(registry, { connection, ingest, delivery, consumer, shardMember, auth }, logger);
+    const runner = new IngestTwitchRunner({ redis, connection, consumer, channels: config.TWITCH_CHANNELS, shardMember, auth, logger });
 
     return {
       module: IngestTwitchModule,

@@ -1,7 +1,7 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { StreamConsumer } from '@parley/bus';
 import type { ShardMember } from '@parley/sharding';
-import type { TmiConnection } from '@parley/twitch';
+import type { RefreshingAuthProvider, TmiConnection } from '@parley/twitch';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -12,6 +12,8 @@ interface IngestTwitchRunnerDeps {
   /** The fixed channel list; ignored when a shard member assigns channels. */
   channels: string[];
   shardMember: ShardMember | null;
+  /** The shared, refreshing token, when refresh credentials are configured. */
+  auth: RefreshingAuthProvider | null;
   logger: Logger;
 }
 
@@ -24,7 +26,8 @@ export class IngestTwitchRunner implements OnApplicationBootstrap, BeforeApplica
   constructor(private readonly deps: IngestTwitchRunnerDeps) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { connection, consumer, channels, shardMember, logger } = this.deps;
+    const { connection, consumer, channels, shardMember, auth, logger } = this.deps;
+    auth?.start();
     await connection.connect();
     if (shardMember) {
       shardMember.on('error', (error) => logger.warn({ err: error.message }, 'sharding error'));
@@ -42,6 +45,7 @@ export class IngestTwitchRunner implements OnApplicationBootstrap, BeforeApplica
     await this.deps.shardMember?.drain();
     await this.deps.consumer.stop();
     await this.deps.connection.close();
+    this.deps.auth?.stop();
     this.deps.redis.disconnect();
   }
 }

@@ -6,3 +6,4 @@ export {
   type TwitchTmiFakeOptions,
   type ViewerMessage,
 } from './twitch/twitch-tmi-fake.js';
+export { DefaultTwitchAuthFakeOptions, TwitchAuthFake, type TwitchAuthFakeOptions } from './twitch/twitch-auth-fake.js';

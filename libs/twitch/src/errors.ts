@@ -66,3 +66,17 @@ export class TmiNormalizeError extends Error {
     super(`cannot normalize Twitch message: ${reason}`);
   }
 }
+
+/** Refreshing the bot's token failed. Carries Twitch's status, never a token or secret. */
+export class TwitchTokenError extends Error {
+  override readonly name = 'TwitchTokenError';
+  constructor(
+    message: string,
+    /** Twitch's HTTP status, or null when the endpoint could not be reached. */
+    readonly status: number | null,
+    /** A 5xx, 429 or network failure: trying again may help. A 4xx will not. */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}

@@ -6,7 +6,17 @@ export {
   TmiJoinError,
   TmiNormalizeError,
   TmiNotConnectedError,
+  TwitchTokenError,
 } from './errors.js';
+export {
+  DefaultRefreshingAuthProviderOptions,
+  RefreshingAuthProvider,
+  StaticAuthProvider,
+  type AuthProvider,
+  type OptionalRefreshingAuthProviderOptions,
+  type RefreshingAuthProviderOptions,
+  type RequiredRefreshingAuthProviderOptions,
+} from './auth-provider.js';
 export { IrcMessage, escapeTagValue, unescapeTagValue, type IrcMessageInit } from './irc-message.js';
 export { normalizeClearChat, normalizeClearMsg, normalizePrivmsg, normalizeUserNotice, type NormalizePrivmsgOptions } from './normalize.js';
 export { twitchRoles, type RoleTags } from './roles.js';

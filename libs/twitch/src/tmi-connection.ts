@@ -1,5 +1,6 @@
 import { EventEmitter, once } from 'node:events';
 import { fullJitterDelay, type BackoffOptions } from '@parley/resilience';
+import type { AuthProvider } from './auth-provider.js';
 import { TmiAuthError, TmiClosedError, TmiConnectError, TmiJoinError, TmiNotConnectedError } from './errors.js';
 import { IrcMessage } from './irc-message.js';
 import { JoinThrottle, LocalJoinBudget, type JoinBudget, type JoinRateLimit } from './join-throttle.js';
@@ -10,8 +11,11 @@ export interface RequiredTmiConnectionOptions {
   url: string;
   /** The bot account's login (any case; Twitch logins are lowercase). */
   login: string;
-  /** OAuth token, with or without the `oauth:` prefix. */
-  token: string;
+  /**
+   * The bot's user access token (with or without `oauth:`), or a provider asked for it at
+   * every (re)connect, so a refreshed token is used from the next connection on.
+   */
+  token: string | AuthProvider;
 }
 
 export interface OptionalTmiConnectionOptions {
@@ -104,7 +108,6 @@ class Session {
 export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
   private readonly options: RequiredTmiConnectionOptions & OptionalTmiConnectionOptions & { joinBudget?: JoinBudget };
   private readonly login: string;
-  private readonly password: string;
   private readonly throttle: JoinThrottle;
   private session: Session | undefined;
   private connecting: Promise<void> | undefined;
@@ -127,7 +130,6 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
     if (!this.options.login) throw new RangeError('login is required');
     if (!this.options.token) throw new RangeError('token is required');
     this.login = this.options.login.toLowerCase();
-    this.password = this.options.token.startsWith('oauth:') ? this.options.token : `oauth:${this.options.token}`;
     this.throttle = new JoinThrottle(
       this.options.joinBudget ?? new LocalJoinBudget(this.options.joinRateLimit),
       () => this.session?.welcomed === true,
@@ -261,7 +263,9 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
     }
   }
 
-  private establish(): Promise<Session> {
+  private async establish(): Promise<Session> {
+    const token = typeof this.options.token === 'string' ? this.options.token : await this.options.token.accessToken();
+    const password = token.startsWith('oauth:') ? token : `oauth:${token}`;
     return new Promise<Session>((resolve, reject) => {
       const transport = createTransport(this.options.url);
       const session = new Session(transport);
@@ -280,7 +284,7 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
       };
       transport.on('open', () => {
         transport.send(`CAP REQ :${CAPABILITIES}`);
-        transport.send(`PASS ${this.password}`);
+        transport.send(`PASS ${password}`);
         transport.send(`NICK ${this.login}`);
       });
       transport.on('line', (line) => this.onLine(session, line));

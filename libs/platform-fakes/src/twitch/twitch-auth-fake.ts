@@ -1,0 +1,100 @@
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface TwitchAuthFakeOptions {
+  clientId: string;
+  clientSecret: string;
+  /** Lifetime of issued access tokens, seconds (Twitch: about 4 hours for user tokens). */
+  expiresInSeconds: number;
+  host: string;
+}
+
+export const DefaultTwitchAuthFakeOptions: TwitchAuthFakeOptions = {
+  clientId: 'fake-client-id',
+  clientSecret: 'fake-client-secret',
+  expiresInSeconds: 14_400,
+  host: '127.0.0.1',
+};
+
+interface Grant {
+  accessToken: string;
+  expiresAt: number;
+}
+
+/**
+ * Twitch's OAuth token endpoint (`POST https://id.twitch.tv/oauth2/token`,
+ * `grant_type=refresh_token`) in miniature: form-encoded requests, JSON answers shaped
+ * like Twitch's, refresh tokens that rotate, and errors as `{ status, message }`.
+ * `refreshCount` tells how many refreshes happened; `isValid(token)` lets the TMI fake
+ * accept only live access tokens.
+ */
+export class TwitchAuthFake {
+  readonly options: TwitchAuthFakeOptions;
+  private server: Server | undefined;
+  private readonly refreshTokens = new Set<string>();
+  private readonly grants = new Map<string, Grant>();
+  private failuresToServe = 0;
+  refreshCount = 0;
+
+  constructor(options: Partial<TwitchAuthFakeOptions> = {}) {
+    this.options = { ...DefaultTwitchAuthFakeOptions, ...options };
+  }
+
+  /** A refresh token the bot account was given when it authorized the app. */
+  issueRefreshToken(): string {
+    const token = randomBytes(20).toString('hex');
+    this.refreshTokens.add(token);
+    return token;
+  }
+
+  isValid(accessToken: string): boolean {
+    const grant = this.grants.get(accessToken.replace(/^oauth:/, ''));
+    return grant !== undefined && grant.expiresAt > Date.now();
+  }
+
+  /** The next `count` token requests get a 503, as when Twitch's auth service has an outage. */
+  failNext(count: number): void {
+    this.failuresToServe = count;
+  }
+
+  /** Listens on an ephemeral port; returns the token URL. */
+  async start(): Promise<string> {
+    this.server = createServer((request, response) => void this.handle(request, response));
+    this.server.listen(0, this.options.host);
+    await once(this.server, 'listening');
+    return `http://${this.options.host}:${(this.server.address() as AddressInfo).port}/oauth2/token`;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server!.close(resolve));
+    this.server = undefined;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const answer = (status: number, body: object): void => void response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (request.method !== 'POST' || request.url?.split('?')[0] !== '/oauth2/token') return answer(404, { status: 404, message: 'Not Found' });
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    if (this.failuresToServe > 0) {
+      this.failuresToServe--;
+      return answer(503, { status: 503, message: 'Service Unavailable' });
+    }
+    if (form.get('grant_type') !== 'refresh_token') return answer(400, { status: 400, message: 'unsupported grant type' });
+    if (form.get('client_id') !== this.options.clientId || form.get('client_secret') !== this.options.clientSecret) {
+      return answer(403, { status: 403, message: 'invalid client secret' });
+    }
+    const refreshToken = form.get('refresh_token') ?? '';
+    if (!this.refreshTokens.delete(refreshToken)) return answer(400, { status: 400, message: 'Invalid refresh token' });
+
+    this.refreshCount++;
+    const accessToken = randomBytes(15).toString('hex');
+    const next = this.issueRefreshToken();
+    this.grants.set(accessToken, { accessToken, expiresAt: Date.now() + this.options.expiresInSeconds * 1_000 });
+    answer(200, { access_token: accessToken, refresh_token: next, expires_in: this.options.expiresInSeconds, scope: ['chat:read', 'chat:edit'], token_type: 'bearer' });
+  }
+}

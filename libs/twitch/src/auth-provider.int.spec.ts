@@ -1,0 +1,101 @@
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
+import { TwitchAuthFake, TwitchTmiFake } from '@parley/platform-fakes';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RefreshingAuthProvider } from './auth-provider.js';
+import { TwitchTokenError } from './errors.js';
+import { TmiConnection } from './tmi-connection.js';
+
+const redis = new Redis(redisUrl());
+const prefixes: string[] = [];
+const auth = new TwitchAuthFake({ expiresInSeconds: 2 });
+let tokenUrl: string;
+
+beforeAll(async () => {
+  tokenUrl = await auth.start();
+});
+afterAll(async () => {
+  await auth.stop();
+  for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
+  redis.disconnect();
+});
+
+/** Three pods of one bot account, sharing Redis. */
+function pods(count = 3, refreshToken = auth.issueRefreshToken()) {
+  const prefix = uniquePrefix('twitch-auth');
+  prefixes.push(prefix);
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      new RefreshingAuthProvider(redis, {
+        keyPrefix: prefix,
+        holder: `pod-${i}`,
+        account: 'ParleyBot',
+        clientId: auth.options.clientId,
+        clientSecret: auth.options.clientSecret,
+        initialRefreshToken: refreshToken,
+        tokenUrl,
+        refreshMarginMs: 1_000,
+        backoff: { baseMs: 20, maxMs: 100 },
+      }),
+  );
+}
+
+describe('RefreshingAuthProvider', () => {
+  it('refreshes once for all pods, and again once when the token nears expiry', async () => {
+    const providers = pods();
+    const before = auth.refreshCount;
+    const first = await Promise.all(providers.flatMap((provider) => [provider.accessToken(), provider.accessToken()]));
+    expect(auth.refreshCount - before).toBe(1);
+    expect(new Set(first).size).toBe(1);
+    expect(auth.isValid(first[0]!)).toBe(true);
+
+    // Within the margin of its 2 s lifetime: due again.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const second = await Promise.all(providers.map((provider) => provider.accessToken()));
+    expect(auth.refreshCount - before).toBe(2);
+    expect(new Set(second).size).toBe(1);
+    expect(second[0]).not.toBe(first[0]);
+  });
+
+  it('retries a failing token endpoint with backoff and tells what failed without any secret', async () => {
+    const refreshToken = auth.issueRefreshToken();
+    const [provider] = pods(1, refreshToken);
+    const failures: TwitchTokenError[] = [];
+    provider!.on('refreshFailed', (error) => failures.push(error));
+    auth.failNext(2);
+    const token = await provider!.accessToken();
+    expect(auth.isValid(token)).toBe(true);
+    expect(failures.map((error) => [error.status, error.retryable])).toEqual([
+      [503, true],
+      [503, true],
+    ]);
+    for (const error of failures) {
+      expect(error.message).not.toContain(refreshToken);
+      expect(error.message).not.toContain(auth.options.clientSecret);
+    }
+  });
+
+  it('gives up at once on a refresh token Twitch refuses', async () => {
+    const [provider] = pods(1, 'revoked-refresh-token');
+    const error = await provider!.accessToken().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TwitchTokenError);
+    expect((error as TwitchTokenError).status).toBe(400);
+    expect((error as TwitchTokenError).message).toBe('token refresh failed: HTTP 400 Invalid refresh token');
+  });
+
+  it('gives a TMI connection a token the server accepts at every connect', async () => {
+    const tmi = new TwitchTmiFake({ acceptToken: (_login, token) => auth.isValid(token) });
+    const { ircUrl } = await tmi.start();
+    const [provider] = pods(1);
+    const connection = new TmiConnection({ url: ircUrl, login: 'parleybot', token: provider! });
+    try {
+      await connection.connect();
+      await connection.join('authroom');
+      expect(tmi.joinedLogins('authroom')).toEqual(['parleybot']);
+    } finally {
+      await connection.close();
+      await tmi.stop();
+    }
+  });
+});
