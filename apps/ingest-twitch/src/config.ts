@@ -26,6 +26,8 @@ export const IngestTwitchConfigSchema = z.object({
   TWITCH_CHANNELS: csvList([]),
   /** JOINs per window for the bot account, shared by all pods: 20 per 10 s for ordinary accounts, 2,000 for verified bots. */
   TWITCH_JOIN_LIMIT: positiveInt(20),
+  /** Channels per TMI connection: one dropped socket takes down (and rejoins) at most this many. */
+  TWITCH_CHANNELS_PER_CONNECTION: positiveInt(50),
   TWITCH_JOIN_WINDOW_MS: positiveInt(10_000),
   TWITCH_KNOWN_BOTS: csvList(['nightbot', 'streamelements', 'moobot', 'fossabot', 'streamlabs']),
   INGEST_CONSUMER_NAME: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),

@@ -1,11 +1,11 @@
 import type { StreamConsumer } from '@parley/bus';
 import type { ShardMember } from '@parley/sharding';
-import type { RefreshingAuthProvider, TmiConnection, TwitchActionDelivery, TwitchChatIngest } from '@parley/twitch';
+import type { RefreshingAuthProvider, TmiConnectionPool, TwitchActionDelivery, TwitchChatIngest } from '@parley/twitch';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 interface Sources {
-  connection: TmiConnection;
+  connection: TmiConnectionPool;
   ingest: TwitchChatIngest;
   delivery: TwitchActionDelivery;
   consumer: StreamConsumer;
@@ -83,6 +83,14 @@ export class IngestTwitchMetrics {
       registers: [registry],
       collect() {
         this.set(connection.joinedChannels().length);
+      },
+    });
+    new Gauge({
+      name: 'parley_twitch_connections',
+      help: 'TMI connections this pod holds (channels are spread over them).',
+      registers: [registry],
+      collect() {
+        this.set(connection.size);
       },
     });
 

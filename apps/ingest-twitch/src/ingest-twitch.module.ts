@@ -4,7 +4,7 @@ import { StreamKeys } from '@parley/contracts';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { ShardMember } from '@parley/sharding';
-import { RefreshingAuthProvider, SharedJoinBudget, TmiConnection, TwitchActionDelivery, TwitchChatIngest, type AuthProvider } from '@parley/twitch';
+import { RefreshingAuthProvider, SharedJoinBudget, TmiConnectionPool, TwitchActionDelivery, TwitchChatIngest, type AuthProvider } from '@parley/twitch';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { IngestTwitchConfig } from './config.js';
@@ -36,12 +36,15 @@ export class IngestTwitchModule {
         : null;
     // The schema guarantees a static token when there are no refresh credentials.
     const token: string | AuthProvider = auth ?? config.TWITCH_OAUTH_TOKEN!;
-    const connection = new TmiConnection({
-      url: config.TWITCH_IRC_URL,
-      login: config.TWITCH_BOT_LOGIN,
-      token,
-      // The JOIN limit is the bot account's: every pod draws from one budget in Redis.
-      joinBudget: new SharedJoinBudget(limiter, config.TWITCH_BOT_LOGIN, { count: config.TWITCH_JOIN_LIMIT, perMs: config.TWITCH_JOIN_WINDOW_MS }),
+    const connection = new TmiConnectionPool({
+      channelsPerConnection: config.TWITCH_CHANNELS_PER_CONNECTION,
+      connection: {
+        url: config.TWITCH_IRC_URL,
+        login: config.TWITCH_BOT_LOGIN,
+        token,
+        // The JOIN limit is the bot account's: every connection of every pod draws from one budget in Redis.
+        joinBudget: new SharedJoinBudget(limiter, config.TWITCH_BOT_LOGIN, { count: config.TWITCH_JOIN_LIMIT, perMs: config.TWITCH_JOIN_WINDOW_MS }),
+      },
     });
     // No fixed channel list: join what the shard manager assigns, one channel lease at a time.
     const shardMember =

@@ -1,13 +1,13 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { StreamConsumer } from '@parley/bus';
 import type { ShardMember } from '@parley/sharding';
-import type { RefreshingAuthProvider, TmiConnection } from '@parley/twitch';
+import type { RefreshingAuthProvider, TwitchChatClient } from '@parley/twitch';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 interface IngestTwitchRunnerDeps {
   redis: Redis;
-  connection: TmiConnection;
+  connection: TwitchChatClient;
   consumer: StreamConsumer;
   /** The fixed channel list; ignored when a shard member assigns channels. */
   channels: string[];

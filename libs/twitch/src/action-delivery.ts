@@ -4,7 +4,7 @@ import { PermanentError, type BusEntry } from '@parley/bus';
 import { ContractError, decodeChatAction, type ChatAction, type StreamKeys } from '@parley/contracts';
 import type { SlidingWindowRateLimiter } from '@parley/resilience';
 import type { Redis } from 'ioredis';
-import type { TmiConnection } from './tmi-connection.js';
+import type { TwitchChatClient } from './connection-pool.js';
 
 export interface TwitchActionDeliveryOptions {
   botLogin: string;
@@ -51,7 +51,7 @@ export class TwitchActionDelivery extends EventEmitter<TwitchActionDeliveryEvent
   private readonly lastText = new Map<string, string>();
 
   constructor(
-    private readonly connection: TmiConnection,
+    private readonly connection: TwitchChatClient,
     private readonly redis: Redis,
     private readonly limiter: SlidingWindowRateLimiter,
     private readonly keys: StreamKeys,

@@ -4,7 +4,7 @@ import type { StreamProducer } from '@parley/bus';
 import type { ChatEvent, StreamKeys } from '@parley/contracts';
 import type { IrcMessage } from './irc-message.js';
 import { normalizeClearChat, normalizeClearMsg, normalizePrivmsg, normalizeUserNotice, type NormalizePrivmsgOptions } from './normalize.js';
-import type { TmiConnection } from './tmi-connection.js';
+import type { TwitchChatClient } from './connection-pool.js';
 
 export interface TwitchChatIngestOptions {
   botLogin: string;
@@ -49,7 +49,7 @@ export class TwitchChatIngest extends EventEmitter<TwitchChatIngestEvents> {
   private readonly tracer = trace.getTracer('@parley/twitch');
 
   constructor(
-    private readonly connection: TmiConnection,
+    private readonly connection: TwitchChatClient,
     private readonly producer: StreamProducer,
     private readonly keys: StreamKeys,
     options: Pick<TwitchChatIngestOptions, 'botLogin'> & Partial<TwitchChatIngestOptions>,

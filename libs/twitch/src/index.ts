@@ -31,6 +31,7 @@ export {
   type TmiConnectionOptions,
   type TmiNotice,
 } from './tmi-connection.js';
+export { TmiConnectionPool, type TmiConnectionPoolOptions, type TwitchChatClient } from './connection-pool.js';
 export { DefaultTwitchChatIngestOptions, TwitchChatIngest, type TwitchChatIngestOptions } from './chat-ingest.js';
 export {
   DefaultTwitchActionDeliveryOptions,
