@@ -1,5 +1,6 @@
 import type { Platform, Role } from '@parley/contracts';
-import type { ScopedTableSpec } from './scoped-table.js';
+import { ScopedTable, type ScopedTableSpec } from './scoped-table.js';
+import type { Queryable } from './sql.js';
 import type { Counter, HubChannel, HubCommand, HubWebhookModule, ModuleSetting, Quote, Timer, Timestamps } from './types.js';
 
 type Row = Record<string, unknown>;
@@ -162,3 +163,9 @@ export interface HubEntities {
   moduleSettings: ModuleSetting;
 }
 export type HubTableName = keyof HubEntities;
+
+/** The hub's view of one of its tables, on a pool or a transaction's client. */
+export function hubTable<K extends HubTableName>(db: Queryable, name: K): ScopedTable<HubEntities[K]> {
+  // HUB_TABLES is checked against these very types where it is declared (`satisfies`).
+  return new ScopedTable(db, HUB_TABLES[name] as unknown as ScopedTableSpec<HubEntities[K]>);
+}
