@@ -24,3 +24,28 @@ export type {
   NewWebhookModule,
   WebhookModuleDefinition,
 } from './repositories/types.js';
+export { ApiKeyRepository } from './repositories/api-key.repository.js';
+export { AuditLogRepository } from './repositories/audit-log.repository.js';
+export { CommunityAdminRepository, type CommunityPatch } from './repositories/community-admin.repository.js';
+export { HUB_TABLES, hubTable, type HubEntities, type HubTableName } from './repositories/hub-tables.js';
+export type { Page, PagePosition, PageRequest } from './repositories/paging.js';
+export { isUuid, withTransaction, type Queryable } from './repositories/sql.js';
+export { ScopedTable, type ScopedTableSpec } from './repositories/scoped-table.js';
+export type {
+  ApiKeyCredential,
+  ApiKeyInfo,
+  ApiKeyScope,
+  AuditAction,
+  AuditEntry,
+  Counter,
+  HubChannel,
+  HubCommand,
+  HubCommunity,
+  HubWebhookModule,
+  ModuleSetting,
+  NewApiKey,
+  NewAuditEntry,
+  Quote,
+  Timer,
+  Timestamps,
+} from './repositories/types.js';

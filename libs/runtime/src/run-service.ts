@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyServerOptions } from 'fastify';
 import { createNestLogger } from '@parley/observability';
 import type { Logger } from 'pino';
 
@@ -12,6 +13,8 @@ export interface RunServiceOptions {
   logger: Logger;
   /** Flushed last, after the app closed, so the shutdown's own spans are exported. */
   telemetry: { shutdown(): Promise<void> };
+  /** Fastify's own options (e.g. `trustProxy` behind an ingress). */
+  fastify?: FastifyServerOptions;
 }
 
 /**
@@ -21,7 +24,7 @@ export interface RunServiceOptions {
  */
 export async function runService(module: DynamicModule, options: RunServiceOptions): Promise<NestFastifyApplication> {
   const { service, port, logger, telemetry } = options;
-  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), { logger: createNestLogger(logger) });
+  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(options.fastify), { logger: createNestLogger(logger) });
   await app.listen(port, '0.0.0.0');
   logger.info({ port }, `${service} ready`);
 

@@ -1,7 +1,6 @@
 import type { Platform, Role } from '@parley/contracts';
-import type pg from 'pg';
 import { toCommunity } from './community.repository.js';
-import { isUuid, query } from './sql.js';
+import { isUuid, query, type Queryable } from './sql.js';
 import type { CommandDefinition, CommandPatch, CommunityConfig, NewCommand, WebhookModuleDefinition } from './types.js';
 import { MODULE_COLUMNS, toWebhookModule, type WebhookModuleRow } from './webhook-module.repository.js';
 
@@ -57,7 +56,7 @@ function toCommand(row: CommandRow): CommandDefinition {
 }
 
 export class CommandRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: Queryable) {}
 
   /**
    * Omitted fields take the schema's defaults (everyone, no cooldowns, enabled, all platforms).
@@ -130,6 +129,37 @@ export class CommandRepository {
       communityId,
     ]);
     return rows.map(toCommand);
+  }
+
+  /**
+   * Makes `moduleId` answer exactly the commands named (the others it answered go back to
+   * their templates). Resolves to the names that exist; the caller rejects the rest.
+   */
+  async assignModule(communityId: string, moduleId: string, names: readonly string[]): Promise<string[]> {
+    await query(this.pool, 'UPDATE commands SET module_id = NULL WHERE community_id = $1 AND module_id = $2 AND NOT (name = ANY($3))', [
+      communityId,
+      moduleId,
+      names,
+    ]);
+    const rows = await query<{ name: string }>(this.pool, 'UPDATE commands SET module_id = $2 WHERE community_id = $1 AND name = ANY($3) RETURNING name', [
+      communityId,
+      moduleId,
+      names,
+    ]);
+    return rows.map((row) => row.name);
+  }
+
+  /** The names of the commands each of these modules answers, by module id. */
+  async namesByModule(communityId: string, moduleIds: readonly string[]): Promise<Map<string, string[]>> {
+    const byModule = new Map<string, string[]>(moduleIds.map((id) => [id, []]));
+    if (!isUuid(communityId) || moduleIds.length === 0) return byModule;
+    const rows = await query<{ module_id: string; name: string }>(
+      this.pool,
+      'SELECT module_id, name FROM commands WHERE community_id = $1 AND module_id = ANY($2::uuid[]) ORDER BY name',
+      [communityId, moduleIds],
+    );
+    for (const row of rows) byModule.get(row.module_id)?.push(row.name);
+    return byModule;
   }
 
   /**

@@ -103,3 +103,104 @@ export interface CommunityConfig {
   commands: CommandDefinition[];
   modules: WebhookModuleDefinition[];
 }
+
+/** When a hub-managed row was created and last changed (ISO 8601). */
+export interface Timestamps {
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type HubCommunity = Community & Timestamps;
+export type HubChannel = Channel & Timestamps;
+export type HubCommand = CommandDefinition & Timestamps;
+
+/** A webhook module as the hub shows it: the secret is write-only and never read back. */
+export interface HubWebhookModule extends Timestamps {
+  id: string;
+  communityId: string;
+  name: string;
+  url: string;
+  timeoutMs: number;
+}
+
+export interface Quote extends Timestamps {
+  id: string;
+  communityId: string;
+  text: string;
+  attributedTo: string | null;
+}
+
+export interface Counter extends Timestamps {
+  id: string;
+  communityId: string;
+  name: string;
+  value: number;
+}
+
+export interface Timer extends Timestamps {
+  id: string;
+  communityId: string;
+  name: string;
+  message: string;
+  /** At least 60. */
+  intervalSeconds: number;
+  /** Chat lines since the timer last fired before it may fire again. */
+  minChatLines: number;
+  enabled: boolean;
+  /** null: every channel of the community. */
+  channelIds: string[] | null;
+}
+
+/** Settings of one built-in module for one community. */
+export interface ModuleSetting extends Timestamps {
+  id: string;
+  communityId: string;
+  module: string;
+  settings: Record<string, unknown>;
+}
+
+export type ApiKeyScope = 'read' | 'write' | 'admin';
+
+/** An API key as listed: never its secret nor its hash. */
+export interface ApiKeyInfo {
+  id: string;
+  communityId: string;
+  prefix: string;
+  name: string;
+  scopes: ApiKeyScope[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** What authentication needs: the key and the hash of its secret. */
+export interface ApiKeyCredential extends ApiKeyInfo {
+  secretHash: Buffer;
+}
+
+export interface NewApiKey {
+  communityId: string;
+  prefix: string;
+  secretHash: Buffer;
+  name: string;
+  scopes: ApiKeyScope[];
+}
+
+export type AuditAction = 'create' | 'update' | 'delete' | 'revoke';
+
+export interface NewAuditEntry {
+  communityId: string | null;
+  /** An API key's prefix, or `platform-admin`. */
+  actor: string;
+  action: AuditAction;
+  resource: string;
+  resourceId: string;
+  /** The resource before and after the change, secrets already redacted. */
+  before: unknown;
+  after: unknown;
+}
+
+export interface AuditEntry extends NewAuditEntry {
+  id: string;
+  at: string;
+}

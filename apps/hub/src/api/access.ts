@@ -1,0 +1,86 @@
+import { authorize, type Authenticator, type Principal, type Scope } from '@parley/api-auth';
+import type { ApiKeyRepository, CommunityAdminRepository } from '@parley/db';
+import { HttpProblem, rateLimitHeaders, tightest, type AnyRoute, type RateLimitRule, type RequestRateLimiter } from '@parley/http-api';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** Who may call a route: a community scope, the platform admin only, or anyone. */
+export type Access = Scope | 'platform-admin' | 'public';
+
+export interface RequestContext {
+  /** null on public routes. */
+  principal: Principal | null;
+}
+
+export type HubRoute = AnyRoute<Access, RequestContext>;
+
+export interface GateDeps {
+  authenticator: Authenticator;
+  limiter: RequestRateLimiter;
+  keyRule: RateLimitRule;
+  ipRule: RateLimitRule;
+  apiKeys: Pick<ApiKeyRepository, 'touch'>;
+  communities: Pick<CommunityAdminRepository, 'find'>;
+  onRateLimited(rule: 'key' | 'ip'): void;
+  onAuthFailure(reason: string): void;
+}
+
+const DETAILS = {
+  missing: 'Send an API key as "Authorization: Bearer <key>".',
+  invalid: 'The API key is not valid.',
+  revoked: 'The API key has been revoked.',
+} as const;
+
+/**
+ * Runs before every API route: rate limits (per client IP, then per key), authentication
+ * and authorisation. A key never learns whether another community exists: its resources
+ * are 404 exactly like a community that does not.
+ */
+export class ApiGate {
+  constructor(private readonly deps: GateDeps) {}
+
+  async context(route: HubRoute, request: FastifyRequest, reply: FastifyReply): Promise<RequestContext> {
+    const limits = [await this.deps.limiter.hit(this.deps.ipRule, request.ip)];
+    this.enforce(limits, reply, 'ip');
+    if (route.access === 'public') return { principal: null };
+
+    const result = await this.deps.authenticator.authenticate(request.headers.authorization);
+    if (!result.ok) {
+      this.deps.onAuthFailure(result.reason);
+      throw new HttpProblem(401, DETAILS[result.reason], { headers: { 'www-authenticate': 'Bearer realm="parley"' } });
+    }
+    const { principal } = result;
+    limits.push(await this.deps.limiter.hit(this.deps.keyRule, principal.actor));
+    this.enforce(limits, reply, 'key');
+    if (principal.kind === 'community') void this.deps.apiKeys.touch(principal.keyId).catch(() => undefined);
+
+    const communityId = (request.params as { communityId?: string }).communityId;
+    const verdict = authorize(principal, route.access, communityId);
+    if (verdict === 'not-found') throw communityNotFound(communityId!);
+    if (verdict === 'forbidden') {
+      throw new HttpProblem(403, route.access === 'platform-admin' ? 'Only the platform admin may do this.' : `This API key lacks the "${route.access}" scope.`);
+    }
+    // The platform admin reaches any community id; one that does not exist is a 404 too.
+    if (principal.kind === 'platform-admin' && communityId !== undefined && !(await this.deps.communities.find(communityId))) {
+      throw communityNotFound(communityId);
+    }
+    return { principal };
+  }
+
+  private enforce(limits: Parameters<typeof tightest>[0], reply: FastifyReply, rule: 'key' | 'ip'): void {
+    const state = tightest(limits);
+    reply.headers(rateLimitHeaders(state));
+    if (!state.allowed) {
+      this.deps.onRateLimited(rule);
+      throw new HttpProblem(429, `Too many requests; retry in ${state.resetSeconds} s.`, { headers: rateLimitHeaders(state) });
+    }
+  }
+}
+
+export function communityNotFound(communityId: string): HttpProblem {
+  return new HttpProblem(404, `There is no community ${communityId.slice(0, 64)}.`);
+}
+
+/** The actor recorded in the audit log: a key's public prefix or `platform-admin`, never a secret. */
+export function actorOf(context: RequestContext): string {
+  return context.principal?.actor ?? 'anonymous';
+}

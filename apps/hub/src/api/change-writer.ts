@@ -1,0 +1,64 @@
+import { encodeConfigChange, type StreamKeys } from '@parley/contracts';
+import { AuditLogRepository, withTransaction, type AuditAction, type Queryable } from '@parley/db';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+
+export interface Change {
+  actor: string;
+  communityId: string | null;
+  resource: string;
+  action: AuditAction;
+  /** Whether routers must reload the community (commands, channels, modules, prefix). */
+  affectsRouter: boolean;
+}
+
+export interface Applied<T> {
+  resourceId: string;
+  /** What the audit log keeps; never secrets. */
+  before: unknown;
+  after: unknown;
+  result: T;
+}
+
+/**
+ * Every change goes through here: the change and its audit entry commit together (or
+ * neither does), then routers are told to reload the community. A lost notice is not
+ * fatal — routers also expire their cache — so it is reported, not thrown.
+ */
+export class ChangeWriter {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly redis: Redis,
+    private readonly keys: StreamKeys,
+    private readonly onNoticeFailed: (error: Error) => void,
+  ) {}
+
+  /** Resolves to the work's result, or null when it found nothing to change (then nothing is audited). */
+  async apply<T>(change: Change, work: (tx: Queryable) => Promise<Applied<T> | null>): Promise<T | null> {
+    const applied = await withTransaction(this.pool, async (tx) => {
+      const done = await work(tx);
+      if (done) {
+        await new AuditLogRepository(tx).record({
+          communityId: change.communityId,
+          actor: change.actor,
+          action: change.action,
+          resource: change.resource,
+          resourceId: done.resourceId,
+          before: done.before,
+          after: done.after,
+        });
+      }
+      return done;
+    });
+    if (applied && change.affectsRouter && change.communityId) await this.announce(change.communityId);
+    return applied ? applied.result : null;
+  }
+
+  async announce(communityId: string): Promise<void> {
+    try {
+      await this.redis.publish(this.keys.configChanges(), encodeConfigChange(communityId));
+    } catch (error) {
+      this.onNoticeFailed(error as Error);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
+import { loadConfig } from '@parley/config';
+import { StreamKeys } from '@parley/contracts';
+import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
+import { createLogger } from '@parley/observability';
+import { Redis } from 'ioredis';
+import { HubConfigSchema, type HubConfig } from '../apps/hub/src/config.js';
+import { HubModule, fastifyOptions } from '../apps/hub/src/hub.module.js';
+
+export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef';
+export const COOKIE_SECRET = 'cookie-secret-for-tests-0123456789abcdef';
+
+export interface HubResponse<T = any> {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Sent as is (a string body), for content-type and size tests. */
+  payload?: string;
+}
+
+/** The hub in this process on its own database and key prefix, driven with Fastify's inject (no socket). */
+export interface HubHarness {
+  app: NestFastifyApplication;
+  config: HubConfig;
+  database: TestDatabase;
+  redis: Redis;
+  keys: StreamKeys;
+  request<T = any>(method: string, url: string, options?: RequestOptions): Promise<HubResponse<T>>;
+  /** A community and a key of it with the given scopes (created through the API). */
+  community(slug: string, scopes?: string[]): Promise<{ id: string; key: string }>;
+  close(): Promise<void>;
+}
+
+export async function startHub(env: Record<string, string> = {}): Promise<HubHarness> {
+  const database = await createTestDatabase();
+  const prefix = uniquePrefix('hub');
+  const config = loadConfig(HubConfigSchema, {
+    REDIS_URL: redisUrl(),
+    DATABASE_URL: database.url,
+    PARLEY_KEY_PREFIX: prefix,
+    HUB_ADMIN_TOKEN: ADMIN_TOKEN,
+    HUB_COOKIE_SECRET: COOKIE_SECRET,
+    HUB_COOKIE_SECURE: 'false',
+    PARLEY_MIGRATE_ON_START: 'false',
+    ...env,
+  });
+  const logger = createLogger({ service: 'hub', level: 'silent' });
+  const app = await NestFactory.create<NestFastifyApplication>(HubModule.forConfig(config, logger), new FastifyAdapter(fastifyOptions(config)), {
+    logger: false,
+  });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const redis = new Redis(config.REDIS_URL);
+
+  const request: HubHarness['request'] = async (method, url, options = {}) => {
+    const token = options.token === undefined ? ADMIN_TOKEN : options.token;
+    const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...options.headers };
+    let payload = options.payload;
+    if (options.body !== undefined) {
+      payload = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await app.inject({ method: method as 'GET', url, headers, payload });
+    let body: unknown = undefined;
+    try {
+      body = response.body ? JSON.parse(response.body) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: response.statusCode, headers: response.headers, body, text: response.body };
+  };
+
+  return {
+    app,
+    config,
+    database,
+    redis,
+    keys: new StreamKeys(prefix, config.PARLEY_EVENT_PARTITIONS),
+    request,
+    async community(slug, scopes = ['admin']) {
+      const created = await request('POST', '/v1/communities', { body: { slug, name: slug } });
+      if (created.status !== 201) throw new Error(`community ${slug}: ${created.status} ${created.text}`);
+      const key = await request('POST', `/v1/communities/${created.body.id}/api-keys`, { body: { name: 'test', scopes } });
+      if (key.status !== 201) throw new Error(`key for ${slug}: ${key.status} ${key.text}`);
+      return { id: created.body.id, key: key.body.key };
+    },
+    async close() {
+      await app.close();
+      await deleteKeysWithPrefix(redis, prefix);
+      redis.disconnect();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { ApiKeyCredential } from '@parley/db';
+import { bearerToken, parseApiKey, scopeAllows, secretMatches, secretsEqual, type Scope } from './api-key.js';
+
+/** Who made a request. */
+export type Principal =
+  | { kind: 'platform-admin'; actor: 'platform-admin' }
+  | { kind: 'community'; actor: string; keyId: string; communityId: string; scopes: Scope[] };
+
+/** Why a request is not authenticated: missing/malformed header, or a key that is unknown, wrong or revoked. */
+export type AuthFailure = 'missing' | 'invalid' | 'revoked';
+
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: AuthFailure };
+
+export interface ApiKeyLookup {
+  findCredential(prefix: string): Promise<ApiKeyCredential | null>;
+}
+
+export interface AuthenticatorOptions {
+  /** The platform-admin key (HUB_ADMIN_KEY). */
+  adminKey: string;
+  keys: ApiKeyLookup;
+}
+
+/**
+ * Turns an `Authorization` header into a principal. Unknown prefix, wrong secret and
+ * malformed key are one answer ("invalid"), so the response tells an attacker nothing
+ * about which prefixes exist; a revoked key says so (its owner needs to know).
+ */
+export class Authenticator {
+  constructor(private readonly options: AuthenticatorOptions) {}
+
+  async authenticate(authorization: string | undefined): Promise<AuthResult> {
+    const token = bearerToken(authorization);
+    if (token === null) return { ok: false, reason: 'missing' };
+    if (secretsEqual(token, this.options.adminKey)) return { ok: true, principal: { kind: 'platform-admin', actor: 'platform-admin' } };
+    const parsed = parseApiKey(token);
+    if (!parsed) return { ok: false, reason: 'invalid' };
+    const credential = await this.options.keys.findCredential(parsed.prefix);
+    if (!credential || !secretMatches(parsed.secret, credential.secretHash)) return { ok: false, reason: 'invalid' };
+    if (credential.revokedAt !== null) return { ok: false, reason: 'revoked' };
+    return {
+      ok: true,
+      principal: { kind: 'community', actor: credential.prefix, keyId: credential.id, communityId: credential.communityId, scopes: credential.scopes },
+    };
+  }
+}
+
+/** Whether the principal may use a route needing `scope` on `communityId` (undefined: a platform route). */
+export function authorize(principal: Principal, scope: Scope | 'platform-admin', communityId: string | undefined): 'ok' | 'forbidden' | 'not-found' {
+  if (principal.kind === 'platform-admin') return 'ok';
+  if (scope === 'platform-admin') return 'forbidden';
+  // Another community's resources do not exist for this key: 404, never 403.
+  if (communityId !== undefined && communityId !== principal.communityId) return 'not-found';
+  return scopeAllows(principal.scopes, scope) ? 'ok' : 'forbidden';
+}

@@ -1,0 +1,15 @@
+export {
+  API_KEY_FORMAT,
+  SCOPES,
+  bearerToken,
+  hashSecret,
+  mintApiKey,
+  parseApiKey,
+  scopeAllows,
+  secretMatches,
+  secretsEqual,
+  type MintedApiKey,
+  type ParsedApiKey,
+  type Scope,
+} from './api-key.js';
+export { Authenticator, authorize, type ApiKeyLookup, type AuthFailure, type AuthResult, type AuthenticatorOptions, type Principal } from './authenticator.js';

@@ -1,0 +1,2 @@
+export { AllowList, classifyAddress, isIpLiteral, type AddressVerdict } from './address-policy.js';
+export { DefaultUrlGuardOptions, UnsafeUrlError, WebhookUrlGuard, type Lookup, type UrlGuardOptions } from './url-guard.js';
