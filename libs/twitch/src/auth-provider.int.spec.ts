@@ -84,6 +84,30 @@ describe('RefreshingAuthProvider', () => {
     expect((error as TwitchTokenError).message).toBe('token refresh failed: HTTP 400 Invalid refresh token');
   });
 
+  it('replaces a token Twitch refuses at login, once for all pods, and the connection gets in', async () => {
+    const tmi = new TwitchTmiFake({ acceptToken: (_login, token) => auth.isValid(token) });
+    const { ircUrl } = await tmi.start();
+    const [provider, otherPod] = pods(2);
+    const revoked = await provider!.accessToken();
+    auth.revoke(revoked);
+    const before = auth.refreshCount;
+    const connection = new TmiConnection({ url: ircUrl, login: 'parleybot', token: provider! });
+    try {
+      await connection.connect();
+      expect(auth.refreshCount - before).toBe(1);
+      const fresh = await otherPod!.accessToken();
+      expect(fresh).not.toBe(revoked);
+      expect(auth.isValid(fresh)).toBe(true);
+      // A late report of the old refusal does not throw the fresh token away.
+      await otherPod!.refused(revoked);
+      expect(await provider!.accessToken()).toBe(fresh);
+      expect(auth.refreshCount - before).toBe(1);
+    } finally {
+      await connection.close();
+      await tmi.stop();
+    }
+  });
+
   it('gives a TMI connection a token the server accepts at every connect', async () => {
     const tmi = new TwitchTmiFake({ acceptToken: (_login, token) => auth.isValid(token) });
     const { ircUrl } = await tmi.start();

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fullJitterDelay, type BackoffOptions } from '@parley/resilience';
 import { LeaseManager } from '@parley/sharding';
@@ -8,6 +9,8 @@ import { TwitchTokenError } from './errors.js';
 /** Where a Twitch client gets the bot's user access token (without `oauth:`). */
 export interface AuthProvider {
   accessToken(): Promise<string>;
+  /** Twitch refused this token (revoked, or expired early): the next accessToken() should be a new one. */
+  refused?(token: string): Promise<void>;
 }
 
 /** A token that never changes: the demo, or a deployment that rotates it out of band. */
@@ -54,6 +57,10 @@ export const DefaultRefreshingAuthProviderOptions: OptionalRefreshingAuthProvide
   maxAttempts: 5,
 };
 
+const EXPIRE_IF_CURRENT = 'parleyExpireTokenIfCurrent';
+const expireIfCurrentLua = readFileSync(new URL('./expireTokenIfCurrent-1.lua', import.meta.url), 'utf8');
+type ScriptedRedis = Redis & { [EXPIRE_IF_CURRENT](key: string, token: string): Promise<number> };
+
 interface StoredToken {
   accessToken: string;
   refreshToken: string;
@@ -88,6 +95,7 @@ export class RefreshingAuthProvider extends EventEmitter<RefreshingAuthProviderE
     this.options = { ...DefaultRefreshingAuthProviderOptions, ...options };
     this.key = `${options.keyPrefix}:twitch-token:${options.account.toLowerCase()}`;
     this.leases = new LeaseManager(redis, { keyPrefix: options.keyPrefix, holder: options.holder, ttlMs: this.options.refreshLeaseTtlMs });
+    redis.defineCommand(EXPIRE_IF_CURRENT, { numberOfKeys: 1, lua: expireIfCurrentLua });
   }
 
   async accessToken(): Promise<string> {
@@ -95,6 +103,14 @@ export class RefreshingAuthProvider extends EventEmitter<RefreshingAuthProviderE
     if (stored && this.isFresh(stored)) return stored.accessToken;
     this.inFlight ??= this.refresh().finally(() => (this.inFlight = undefined));
     return this.inFlight;
+  }
+
+  /**
+   * Marks the shared token due when it is still the refused one, so the next caller on
+   * any pod refreshes it (once, under the lease); a token already replaced is left alone.
+   */
+  async refused(token: string): Promise<void> {
+    await (this.redis as ScriptedRedis)[EXPIRE_IF_CURRENT](this.key, token.replace(/^oauth:/, ''));
   }
 
   /** Keeps the shared token fresh in the background, so a reconnect never waits for a refresh. */

@@ -114,6 +114,9 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
   private closed = false;
   private wakeSleeper: (() => void) | undefined;
   private lastLineAt: number | undefined;
+  /** The token of the last login attempt, to report it to its provider when refused. */
+  private lastToken: string | undefined;
+  private retryNow = false;
   /** Channels the caller asked for: rejoined after every reconnect. */
   private readonly wanted = new Set<string>();
   /** Channels the current connection is in (echo received). */
@@ -236,13 +239,16 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
   private async establishWithRetry(firstAttempt: number): Promise<void> {
     // Let the caller store this promise before any event runs a listener that calls connect().
     await Promise.resolve();
+    // A refused token is reported to its provider once, which refreshes it; a second refusal is final.
+    let renewedRefusedToken = false;
     try {
       for (let attempt = firstAttempt; ; attempt++) {
-        if (attempt > 0) {
+        if (attempt > 0 && !this.retryNow) {
           const delayMs = fullJitterDelay(attempt - 1, this.options.backoff);
           this.notify('reconnecting', { attempt, delayMs });
           await this.sleep(delayMs);
         }
+        this.retryNow = false;
         if (this.closed) throw new TmiClosedError();
         try {
           const session = await this.establish();
@@ -250,6 +256,12 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
           if (!session.ended) return;
         } catch (error) {
           if (this.closed) throw new TmiClosedError();
+          if (error instanceof TmiAuthError && !renewedRefusedToken && typeof this.options.token !== 'string' && this.lastToken !== undefined) {
+            renewedRefusedToken = true;
+            this.retryNow = true;
+            await this.options.token.refused?.(this.lastToken);
+            continue;
+          }
           if (error instanceof TmiAuthError) {
             this.rejectAllJoins(error);
             this.notify('error', error);
@@ -265,6 +277,7 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
 
   private async establish(): Promise<Session> {
     const token = typeof this.options.token === 'string' ? this.options.token : await this.options.token.accessToken();
+    this.lastToken = token;
     const password = token.startsWith('oauth:') ? token : `oauth:${token}`;
     return new Promise<Session>((resolve, reject) => {
       const transport = createTransport(this.options.url);

@@ -54,6 +54,11 @@ export class TwitchAuthFake {
     return grant !== undefined && grant.expiresAt > Date.now();
   }
 
+  /** The account revoked the token (password change, disconnected app): it stops working at once. */
+  revoke(accessToken: string): void {
+    this.grants.delete(accessToken.replace(/^oauth:/, ''));
+  }
+
   /** The next `count` token requests get a 503, as when Twitch's auth service has an outage. */
   failNext(count: number): void {
     this.failuresToServe = count;
