@@ -20,9 +20,12 @@ interface AssignmentView {
 /**
  * Three ingest pods and two shard managers as real processes, 300 channels in Postgres,
  * the Twitch fake: every channel is joined by exactly one connection, through a rolling
- * update (SIGTERM), a crash (SIGKILL) and the loss of the leading shard manager.
+ * update (SIGTERM), a crash (SIGKILL) and the loss of the leading shard manager. Once per
+ * hand-over mode: break-before-make never joins a channel twice; make-before-break never
+ * misses a message.
  */
-describe('sharded Twitch ingest', () => {
+describe.each(['break-before-make', 'make-before-break'] as const)('sharded Twitch ingest, %s', (handover) => {
+  const makeBeforeBreak = handover === 'make-before-break';
   const prefix = uniquePrefix('e2e-shard');
   const keys = new StreamKeys(prefix, 4);
   const fake = new TwitchTmiFake();
@@ -61,6 +64,7 @@ describe('sharded Twitch ingest', () => {
       SHARD_MEMBER_TTL_MS: String(LEASE_TTL_MS),
       SHARD_LEADER_LEASE_TTL_MS: String(LEASE_TTL_MS),
       SHARD_POLL_INTERVAL_MS: '500',
+      INGEST_HANDOVER: handover,
       LOG_LEVEL: 'warn',
     };
     for (const id of ['manager-a', 'manager-b']) {
@@ -113,10 +117,12 @@ describe('sharded Twitch ingest', () => {
     expect(view.platforms.twitch?.units).toBe(300);
     expect(Object.keys(view.platforms.twitch?.pods ?? {}).sort()).toEqual(['pod-0', 'pod-1', 'pod-2']);
     for (const load of Object.values(view.platforms.twitch!.pods)) expect(load).toBeLessThanOrEqual(Math.ceil(1.05 * 100));
-    expect(doubleJoins).toEqual([]);
+    // make-before-break overlaps on purpose while pods arrive and channels move to them.
+    if (!makeBeforeBreak) expect(doubleJoins).toEqual([]);
   }, 60_000);
 
-  it('hands a SIGTERMed pod channels over without double joins, publishing every received message once', async () => {
+  it('hands a SIGTERMed pod channels over: no double joins, or no missed message, and nothing published twice', async () => {
+    doubleJoins.length = 0;
     const chatter = startChatter();
     await sleep(500);
     const stoppedAt = Date.now();
@@ -127,7 +133,9 @@ describe('sharded Twitch ingest', () => {
     await sleep(500);
     const sent = await chatter.stop();
 
-    expect(doubleJoins).toEqual([]);
+    const missed = sent.filter((id) => (delivered.get(id) ?? 0) === 0).length;
+    if (makeBeforeBreak) expect(missed).toBe(0);
+    else expect(doubleJoins).toEqual([]);
     await eventually(async () => {
       const published = await publishedEvents();
       const received = sent.filter((id) => (delivered.get(id) ?? 0) > 0);
@@ -135,8 +143,10 @@ describe('sharded Twitch ingest', () => {
     }, 5_000, 'every received message published');
     const published = await publishedEvents();
     expect([...published.values()].every((count) => count === 1)).toBe(true);
-    const missed = sent.filter((id) => (delivered.get(id) ?? 0) === 0).length;
-    console.log(`SIGTERM hand-over: all 300 channels joined again ${handOverMs} ms after SIGTERM; ${sent.length} messages sent, ${missed} arrived while their channel was between pods`);
+    console.log(
+      `SIGTERM hand-over (${handover}): all 300 channels joined once again ${handOverMs} ms after SIGTERM; ` +
+        `${sent.length} messages sent, ${missed} while their channel had no pod, ${new Set(doubleJoins).size} channels joined twice for a moment`,
+    );
   }, 60_000);
 
   it('rejoins a SIGKILLed pod channels within the lease TTL plus five seconds', async () => {
@@ -150,7 +160,7 @@ describe('sharded Twitch ingest', () => {
     await eventually(() => (CHANNELS.some((channel) => fake.joinedConnections(channel) === 0) ? true : undefined), 5_000, 'the killed pod connection to close');
     await eventually(() => (joinedOnce() ? true : undefined), LEASE_TTL_MS + 5_000, 'every channel owned again');
     expect(Date.now() - killedAt).toBeLessThan(LEASE_TTL_MS + 5_000);
-    expect(doubleJoins).toEqual([]);
+    if (!makeBeforeBreak) expect(doubleJoins).toEqual([]);
   }, 60_000);
 
   it('a standby shard manager takes over from a killed leader and moves nothing', async () => {

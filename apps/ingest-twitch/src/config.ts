@@ -38,6 +38,12 @@ export const IngestTwitchConfigSchema = z.object({
   /** A killed pod's channels are joined elsewhere this long (plus a rebalance) after it died. */
   INGEST_CHANNEL_LEASE_TTL_MS: positiveInt(10_000),
   INGEST_ASSIGNMENT_POLL_MS: positiveInt(1_000),
+  /**
+   * break-before-make: a channel is never joined by two pods, a hand-over leaves it unwatched
+   * for milliseconds. make-before-break: the next pod joins first, nothing is missed, the
+   * overlap's duplicates are dropped by event id.
+   */
+  INGEST_HANDOVER: z.enum(['break-before-make', 'make-before-break']).default('break-before-make'),
   INGEST_CLAIM_IDLE_MS: positiveInt(30_000),
   INGEST_MAX_ACTION_AGE_MS: positiveInt(60_000),
 }).check(

@@ -61,6 +61,7 @@ export class IngestTwitchModule {
               memberTtlMs: config.INGEST_MEMBER_TTL_MS,
               unitLeaseTtlMs: config.INGEST_CHANNEL_LEASE_TTL_MS,
               pollIntervalMs: config.INGEST_ASSIGNMENT_POLL_MS,
+              handover: config.INGEST_HANDOVER,
             },
           );
     const ingest = new TwitchChatIngest(connection, new StreamProducer(redis), keys, {

@@ -20,6 +20,11 @@ export class ShardingKeys {
     return `${this.prefix}:assignment:${platform}`;
   }
 
+  /** Make-before-break hand-over: the pod that has started a unit and waits for its lease. */
+  successor(lease: string): string {
+    return `${this.prefix}:successor:${lease}`;
+  }
+
   /** Pub/sub channel of membership, assignment and lease-release notices. */
   notices(): string {
     return `${this.prefix}:sharding:notices`;

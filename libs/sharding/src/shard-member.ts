@@ -33,6 +33,16 @@ export interface OptionalShardMemberOptions {
    * lease, so a unit is without an owner for milliseconds, not for a rebalance.
    */
   drainReassignTimeoutMs: number;
+  /**
+   * `break-before-make`: a unit is started only with its lease held, so two pods never run
+   * it at once, at the price of a gap of milliseconds in which nobody does. `make-before-
+   * break`: the successor starts the unit as soon as it is assigned and the old owner stops
+   * only once the successor runs it, so nothing is missed; for that moment both run it and
+   * the consumer must drop duplicates (ingest does, by event id).
+   */
+  handover: 'break-before-make' | 'make-before-break';
+  /** make-before-break: how long the old owner waits for its successor to run a unit. */
+  handoverTimeoutMs: number;
 }
 
 export type ShardMemberOptions = RequiredShardMemberOptions & Partial<OptionalShardMemberOptions>;
@@ -42,6 +52,8 @@ export const DefaultShardMemberOptions: OptionalShardMemberOptions = {
   unitLeaseTtlMs: 10_000,
   pollIntervalMs: 1_000,
   drainReassignTimeoutMs: 5_000,
+  handover: 'break-before-make',
+  handoverTimeoutMs: 5_000,
 };
 
 interface ShardMemberEvents {
@@ -51,6 +63,8 @@ interface ShardMemberEvents {
   released: [AssignableUnit];
   /** A unit's lease could not be renewed: its handler was stopped at once. */
   lost: [AssignableUnit];
+  /** make-before-break: a unit was started ahead of its lease, for the hand-over. */
+  warming: [AssignableUnit];
   error: [Error];
 }
 
@@ -71,6 +85,8 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
   private readonly leases: LeaseManager;
   private readonly store: AssignmentStore;
   private readonly held = new Map<string, Held>();
+  /** make-before-break: units started while their previous owner still holds the lease. */
+  private readonly warm = new Map<string, AssignableUnit>();
   private desired = new Map<string, AssignableUnit>();
   private assignmentEpoch = 0;
   private running = false;
@@ -80,7 +96,7 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
   private reconcileQueued = false;
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly subscriber: Redis,
     private readonly handler: UnitHandler,
     options: ShardMemberOptions,
@@ -130,7 +146,9 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
     await this.membership.leave(this.options.platform, this.options.member).catch((error: unknown) => this.emitError(error));
     if (this.held.size > 0) await this.awaitReassignment().catch((error: unknown) => this.emitError(error));
     await this.serially(async () => {
-      await Promise.all([...this.held.values()].map((held) => this.handBack(held)));
+      const owners = this.options.handover === 'make-before-break' ? await this.currentOwners() : new Map<string, string>();
+      await Promise.all([...this.held.values()].map((held) => this.handBack(held, owners.get(held.unit.id))));
+      await Promise.all([...this.warm.values()].map((unit) => (this.warm.delete(unit.id), this.handler.stop(unit))));
     });
     this.subscriber.off('message', this.onNotice);
   }
@@ -174,7 +192,10 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
     this.assignmentEpoch = assignment.epoch;
     this.desired = new Map(assignment.units.map((unit) => [unit.id, unit]));
     const leaving = [...this.held.values()].filter((held) => !this.desired.has(held.unit.id));
-    await Promise.all(leaving.map((held) => this.handBack(held)));
+    const owners = leaving.length > 0 && this.options.handover === 'make-before-break' ? await this.currentOwners() : new Map<string, string>();
+    await Promise.all(leaving.map((held) => this.handBack(held, owners.get(held.unit.id))));
+    const cooled = [...this.warm.values()].filter((unit) => !this.desired.has(unit.id));
+    await Promise.all(cooled.map((unit) => (this.warm.delete(unit.id), this.handler.stop(unit))));
     const arriving = [...this.desired.values()].filter((unit) => !this.held.has(unit.id));
     await Promise.all(arriving.map((unit) => this.take(unit)));
   }
@@ -182,19 +203,51 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
   private async take(unit: AssignableUnit): Promise<void> {
     const result = await this.leases.acquire(this.leaseName(unit));
     // Still held by the previous owner: its release notice (or the next poll) brings us back.
-    if (!result.acquired) return;
-    try {
-      await this.handler.start(unit);
-    } catch (error) {
-      await this.leases.release(result.lease).catch(() => undefined);
-      throw error;
+    if (!result.acquired) {
+      if (this.options.handover === 'make-before-break') await this.warmUp(unit);
+      return;
+    }
+    // A warm unit runs already; it only gains its lease.
+    if (!this.warm.delete(unit.id)) {
+      try {
+        await this.handler.start(unit);
+      } catch (error) {
+        await this.leases.release(result.lease).catch(() => undefined);
+        throw error;
+      }
     }
     this.held.set(unit.id, { unit, lease: result.lease });
     this.emit('owned', unit);
   }
 
-  private async handBack(held: Held): Promise<void> {
+  /** Starts a unit ahead of its lease and tells the owner, who stops once it sees this. */
+  private async warmUp(unit: AssignableUnit): Promise<void> {
+    if (!this.warm.has(unit.id)) {
+      await this.handler.start(unit);
+      this.warm.set(unit.id, unit);
+      this.emit('warming', unit);
+    }
+    await this.redis.set(this.leases.keys.successor(this.leaseName(unit)), this.options.member, 'PX', this.options.unitLeaseTtlMs);
+  }
+
+  /** unit id → member, from the whole published assignment. */
+  private async currentOwners(): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    const assignment = await this.store.read(this.options.platform);
+    for (const [member, units] of assignment?.members ?? []) for (const unit of units) owners.set(unit.id, member);
+    return owners;
+  }
+
+  /** make-before-break: waits (bounded) until `successor` runs the unit. */
+  private async awaitSuccessor(unit: AssignableUnit, successor: string): Promise<void> {
+    const key = this.leases.keys.successor(this.leaseName(unit));
+    const deadline = performance.now() + this.options.handoverTimeoutMs;
+    while (performance.now() < deadline && (await this.redis.get(key)) !== successor) await sleep(20);
+  }
+
+  private async handBack(held: Held, successor?: string): Promise<void> {
     this.held.delete(held.unit.id);
+    if (successor && successor !== this.options.member) await this.awaitSuccessor(held.unit, successor).catch((error: unknown) => this.emitError(error));
     try {
       await this.handler.stop(held.unit);
     } finally {

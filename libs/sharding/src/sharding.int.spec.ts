@@ -29,32 +29,39 @@ function connection(): Redis {
   return created;
 }
 
-/** Who runs each unit now, and every moment two members ran the same one. */
+/** Who runs each unit now, every moment two members ran the same one, and every moment nobody did. */
 class Chat {
-  readonly runningOn = new Map<string, string>();
+  readonly runningOn = new Map<string, Set<string>>();
   readonly doubleOwnership: string[] = [];
+  readonly unattended: string[] = [];
 
   handler(member: string): UnitHandler {
     return {
       start: async (unit) => {
-        const other = this.runningOn.get(unit.id);
-        if (other && other !== member) this.doubleOwnership.push(`${unit.id}: ${other} and ${member}`);
-        this.runningOn.set(unit.id, member);
+        const runners = this.runningOn.get(unit.id) ?? new Set<string>();
+        if (runners.size > 0) this.doubleOwnership.push(`${unit.id}: ${[...runners].join(', ')} and ${member}`);
+        runners.add(member);
+        this.runningOn.set(unit.id, runners);
       },
       stop: async (unit) => {
-        if (this.runningOn.get(unit.id) === member) this.runningOn.delete(unit.id);
+        const runners = this.runningOn.get(unit.id);
+        runners?.delete(member);
+        if (runners?.size === 0) {
+          this.runningOn.delete(unit.id);
+          this.unattended.push(unit.id);
+        }
       },
     };
   }
 }
 
-function setup(unitCount: number) {
+function setup(unitCount: number, handover: 'break-before-make' | 'make-before-break' = 'break-before-make') {
   const prefix = uniquePrefix('sharding');
   prefixes.push(prefix);
   const units: AssignableUnit[] = Array.from({ length: unitCount }, (_, i) => ({ id: `room-${i}`, name: `room${i}` }));
   const source: UnitSource = { units: async () => [...units] };
   const chat = new Chat();
-  const timings = { memberTtlMs: 1_000, unitLeaseTtlMs: 1_000, pollIntervalMs: 200 };
+  const timings = { memberTtlMs: 1_000, unitLeaseTtlMs: 1_000, pollIntervalMs: 200, handover };
 
   const manager = async (holder: string) => {
     const created = new ShardManager(connection(), connection(), source, {
@@ -107,6 +114,25 @@ describe('sharding: manager and members', () => {
     // Released leases are taken at once, not after their TTL.
     expect(Date.now() - drainedAt).toBeLessThan(1_000);
     expect(chat.doubleOwnership).toEqual([]);
+  });
+
+  it('make-before-break: the successor runs each unit before the draining member stops it', async () => {
+    const { units, chat, manager, member } = setup(60, 'make-before-break');
+    await manager('manager-a');
+    const members = [await member('pod-a'), await member('pod-b'), await member('pod-c')];
+    await vi.waitFor(() => expect(owners(members)).toEqual(allIds(units)), { timeout: 10_000, interval: 50 });
+    const moving = members[0]!.owned().map((unit) => unit.id);
+    chat.doubleOwnership.length = 0;
+    chat.unattended.length = 0;
+
+    await members[0]!.drain();
+    await vi.waitFor(() => expect(owners(members.slice(1))).toEqual(allIds(units)), { timeout: 10_000, interval: 20 });
+    // Never a moment without a runner; instead every moved unit ran twice for a moment
+    // (bounded loads may move a few units between the others too).
+    expect(chat.unattended).toEqual([]);
+    const overlapped = new Set(chat.doubleOwnership.map((line) => line.split(':')[0]));
+    for (const unit of moving) expect(overlapped).toContain(unit);
+    for (const unit of units) expect(chat.runningOn.get(unit.id)?.size).toBe(1);
   });
 
   it('a standby manager takes over when the leader stops and moves nothing', async () => {
