@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Access, ApiGate, RequestContext } from './api/access.js';
 import { dbProblem } from './api/db-problems.js';
+import type { LiveTails } from './api/live-tail.js';
 import type { HubConfig } from './config.js';
 import type { HubMetrics } from './hub.metrics.js';
 
@@ -17,6 +18,7 @@ export interface HubServerDeps {
   gate: ApiGate;
   idempotency: IdempotencyStore;
   metrics: HubMetrics;
+  tails: LiveTails;
   redis: Redis;
   pool: pg.Pool;
   logger: Logger;
@@ -68,6 +70,8 @@ export class HubServer implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    // Open event streams would keep the HTTP server from closing: end them first.
+    this.deps.tails.closeAll();
     await this.deps.pool.end();
     this.deps.redis.disconnect();
   }
