@@ -1,4 +1,5 @@
 import helmet from '@fastify/helmet';
+import swaggerUi from '@fastify/swagger-ui';
 import type { BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 import { HttpProblem, buildOpenApiDocument, type IdempotencyStore, type RouteRegistry } from '@parley/http-api';
@@ -30,6 +31,29 @@ const API_INFO = {
   description: 'Communities, channels, commands and everything the Parley bot answers with. Errors are RFC 9457 problem documents.',
 };
 
+/**
+ * The docs page runs Swagger UI's own scripts from this origin only; its React styles need
+ * inline style attributes, so only styles get 'unsafe-inline' (never scripts).
+ */
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * @fastify/swagger-ui shows what `fastify.swagger()` returns and requires a plugin named
+ * `@fastify/swagger` to provide it. We generate the document ourselves, so this stands in
+ * for that plugin (the metadata symbols are fastify-plugin's contract).
+ */
+function servesDocument(document: Record<string, unknown>) {
+  const plugin = async (instance: FastifyInstance) => {
+    instance.decorate('swagger', () => document);
+  };
+  return Object.assign(plugin, {
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: '@fastify/swagger',
+    [Symbol.for('plugin-meta')]: { name: '@fastify/swagger' },
+  });
+}
+
 /** Puts the hub's routes and plugins on Nest's Fastify instance, and closes what it opened. */
 export class HubServer implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
@@ -55,6 +79,9 @@ export class HubServer implements OnModuleInit, BeforeApplicationShutdown {
       responses: { 200: { description: 'The OpenAPI document' } },
       handler: async () => ({ status: 200, body: document }),
     });
+
+    await fastify.register(servesDocument(document));
+    await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { deepLinking: false } });
 
     routes.install(fastify, {
       bodyLimit: config.HUB_BODY_LIMIT_BYTES,
