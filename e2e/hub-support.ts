@@ -56,7 +56,7 @@ export async function startHub(env: Record<string, string> = {}): Promise<HubHar
     PARLEY_MIGRATE_ON_START: 'false',
     ...env,
   });
-  const logger = createLogger({ service: 'hub', level: 'silent' });
+  const logger = createLogger({ service: 'hub', level: process.env.HUB_TEST_LOG_LEVEL ?? 'silent' });
   const app = await NestFactory.create<NestFastifyApplication>(HubModule.forConfig(config, logger), new FastifyAdapter(fastifyOptions(config)), {
     logger: false,
   });

@@ -61,8 +61,9 @@ export class HubModule {
 
     const apiKeys = new ApiKeyRepository(pool);
     const window = config.HUB_RATE_LIMIT_WINDOW_MS;
+    const authenticator = new Authenticator({ adminKey: config.HUB_ADMIN_TOKEN, keys: apiKeys });
     const gate = new ApiGate({
-      authenticator: new Authenticator({ adminKey: config.HUB_ADMIN_TOKEN, keys: apiKeys }),
+      authenticator,
       limiter: new RequestRateLimiter(redis, keys.key('hub', 'ratelimit')),
       keyRule: { name: 'key', limit: config.HUB_RATE_LIMIT_PER_KEY, windowMs: window },
       ipRule: { name: 'ip', limit: config.HUB_RATE_LIMIT_PER_IP, windowMs: window },
@@ -91,7 +92,7 @@ export class HubModule {
         {
           provide: HubServer,
           inject: [HttpAdapterHost],
-          useFactory: (host: HttpAdapterHost) => new HubServer(host, { config, routes, gate, idempotency, metrics, tails, redis, pool, logger }),
+          useFactory: (host: HttpAdapterHost) => new HubServer(host, { config, routes, gate, authenticator, keys, idempotency, metrics, tails, redis, pool, logger }),
         },
       ],
     };

@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import swaggerUi from '@fastify/swagger-ui';
 import type { BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
@@ -7,16 +8,21 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { Authenticator } from '@parley/api-auth';
+import type { StreamKeys } from '@parley/contracts';
 import type { Access, ApiGate, RequestContext } from './api/access.js';
 import { dbProblem } from './api/db-problems.js';
 import type { LiveTails } from './api/live-tail.js';
 import type { HubConfig } from './config.js';
+import { installConsole } from './console/console.js';
 import type { HubMetrics } from './hub.metrics.js';
 
 export interface HubServerDeps {
   config: HubConfig;
   routes: RouteRegistry<Access, RequestContext>;
   gate: ApiGate;
+  authenticator: Authenticator;
+  keys: StreamKeys;
   idempotency: IdempotencyStore;
   metrics: HubMetrics;
   tails: LiveTails;
@@ -82,6 +88,13 @@ export class HubServer implements OnModuleInit, BeforeApplicationShutdown {
 
     await fastify.register(servesDocument(document));
     await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { deepLinking: false } });
+
+    await fastify.register(cookie);
+    installConsole(
+      fastify,
+      { cookieSecret: config.HUB_COOKIE_SECRET, cookieSecure: config.HUB_COOKIE_SECURE, sessionTtlSeconds: config.HUB_CONSOLE_SESSION_TTL_S },
+      { routes, authenticator: this.deps.authenticator, redis: this.deps.redis, keys: this.deps.keys },
+    );
 
     routes.install(fastify, {
       bodyLimit: config.HUB_BODY_LIMIT_BYTES,
