@@ -36,6 +36,8 @@ export interface HubHarness {
   redis: Redis;
   keys: StreamKeys;
   request<T = any>(method: string, url: string, options?: RequestOptions): Promise<HubResponse<T>>;
+  /** Listens on a free local port (for streaming clients); resolves to the base URL. */
+  listen(): Promise<string>;
   /** A community and a key of it with the given scopes (created through the API). */
   community(slug: string, scopes?: string[]): Promise<{ id: string; key: string }>;
   close(): Promise<void>;
@@ -54,7 +56,7 @@ export async function startHub(env: Record<string, string> = {}): Promise<HubHar
     PARLEY_MIGRATE_ON_START: 'false',
     ...env,
   });
-  const logger = createLogger({ service: 'hub', level: 'silent' });
+  const logger = createLogger({ service: 'hub', level: process.env.HUB_TEST_LOG_LEVEL ?? 'silent' });
   const app = await NestFactory.create<NestFastifyApplication>(HubModule.forConfig(config, logger), new FastifyAdapter(fastifyOptions(config)), {
     logger: false,
   });
@@ -71,7 +73,7 @@ export async function startHub(env: Record<string, string> = {}): Promise<HubHar
       headers['content-type'] ??= 'application/json';
     }
     const response = await app.inject({ method: method as 'GET', url, headers, payload });
-    let body: unknown = undefined;
+    let body: any;
     try {
       body = response.body ? JSON.parse(response.body) : undefined;
     } catch {
@@ -87,6 +89,11 @@ export async function startHub(env: Record<string, string> = {}): Promise<HubHar
     redis,
     keys: new StreamKeys(prefix, config.PARLEY_EVENT_PARTITIONS),
     request,
+    async listen() {
+      await app.listen(0, '127.0.0.1');
+      const address = app.getHttpServer().address() as { port: number };
+      return `http://127.0.0.1:${address.port}`;
+    },
     async community(slug, scopes = ['admin']) {
       const created = await request('POST', '/v1/communities', { body: { slug, name: slug } });
       if (created.status !== 201) throw new Error(`community ${slug}: ${created.status} ${created.text}`);

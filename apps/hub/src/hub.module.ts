@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { Authenticator } from '@parley/api-auth';
+import { CommunityStats } from '@parley/commands';
 import { StreamKeys } from '@parley/contracts';
 import { ApiKeyRepository, CommunityAdminRepository, createPool } from '@parley/db';
 import { IdempotencyStore, ProblemExceptionFilter, RequestRateLimiter, RouteRegistry } from '@parley/http-api';
@@ -12,6 +13,8 @@ import type { Logger } from 'pino';
 import { ApiGate, type Access, type RequestContext } from './api/access.js';
 import { ChangeWriter } from './api/change-writer.js';
 import { addAuditRoutes, addCommunityRoutes } from './api/community-routes.js';
+import { LiveTails } from './api/live-tail.js';
+import { addLiveRoutes } from './api/live-routes.js';
 import { addAliasRoutes, addResources } from './api/resources.js';
 import type { HubConfig } from './config.js';
 import { HubMetrics } from './hub.metrics.js';
@@ -49,14 +52,18 @@ export class HubModule {
     });
     const routes = new RouteRegistry<Access, RequestContext>();
     addCommunityRoutes(routes, { writer, db: pool });
-    addResources(routes, { writer, db: pool, urlGuard: new WebhookUrlGuard({ allowList: config.HUB_WEBHOOK_ALLOWLIST }) });
-    addAliasRoutes(routes, { writer, db: pool, urlGuard: new WebhookUrlGuard({ allowList: config.HUB_WEBHOOK_ALLOWLIST }) });
+    const resources = { writer, db: pool, urlGuard: new WebhookUrlGuard({ allowList: config.HUB_WEBHOOK_ALLOWLIST }) };
+    addResources(routes, resources);
+    addAliasRoutes(routes, resources);
     addAuditRoutes(routes, { db: pool });
+    const tails = new LiveTails(redis, keys, { maxTails: config.HUB_MAX_TAILS }, (open) => metrics.tailsOpen.set(open));
+    addLiveRoutes(routes, { db: pool, stats: new CommunityStats(redis, keys), tails });
 
     const apiKeys = new ApiKeyRepository(pool);
     const window = config.HUB_RATE_LIMIT_WINDOW_MS;
+    const authenticator = new Authenticator({ adminKey: config.HUB_ADMIN_TOKEN, keys: apiKeys });
     const gate = new ApiGate({
-      authenticator: new Authenticator({ adminKey: config.HUB_ADMIN_TOKEN, keys: apiKeys }),
+      authenticator,
       limiter: new RequestRateLimiter(redis, keys.key('hub', 'ratelimit')),
       keyRule: { name: 'key', limit: config.HUB_RATE_LIMIT_PER_KEY, windowMs: window },
       ipRule: { name: 'ip', limit: config.HUB_RATE_LIMIT_PER_IP, windowMs: window },
@@ -85,7 +92,7 @@ export class HubModule {
         {
           provide: HubServer,
           inject: [HttpAdapterHost],
-          useFactory: (host: HttpAdapterHost) => new HubServer(host, { config, routes, gate, idempotency, metrics, redis, pool, logger }),
+          useFactory: (host: HttpAdapterHost) => new HubServer(host, { config, routes, gate, authenticator, keys, idempotency, metrics, tails, redis, pool, logger }),
         },
       ],
     };

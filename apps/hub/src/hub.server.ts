@@ -1,4 +1,6 @@
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
+import swaggerUi from '@fastify/swagger-ui';
 import type { BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 import { HttpProblem, buildOpenApiDocument, type IdempotencyStore, type RouteRegistry } from '@parley/http-api';
@@ -6,17 +8,24 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { Authenticator } from '@parley/api-auth';
+import type { StreamKeys } from '@parley/contracts';
 import type { Access, ApiGate, RequestContext } from './api/access.js';
 import { dbProblem } from './api/db-problems.js';
+import type { LiveTails } from './api/live-tail.js';
 import type { HubConfig } from './config.js';
+import { installConsole } from './console/console.js';
 import type { HubMetrics } from './hub.metrics.js';
 
 export interface HubServerDeps {
   config: HubConfig;
   routes: RouteRegistry<Access, RequestContext>;
   gate: ApiGate;
+  authenticator: Authenticator;
+  keys: StreamKeys;
   idempotency: IdempotencyStore;
   metrics: HubMetrics;
+  tails: LiveTails;
   redis: Redis;
   pool: pg.Pool;
   logger: Logger;
@@ -27,6 +36,29 @@ const API_INFO = {
   version: '1.0.0',
   description: 'Communities, channels, commands and everything the Parley bot answers with. Errors are RFC 9457 problem documents.',
 };
+
+/**
+ * The docs page runs Swagger UI's own scripts from this origin only; its React styles need
+ * inline style attributes, so only styles get 'unsafe-inline' (never scripts).
+ */
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * @fastify/swagger-ui shows what `fastify.swagger()` returns and requires a plugin named
+ * `@fastify/swagger` to provide it. We generate the document ourselves, so this stands in
+ * for that plugin (the metadata symbols are fastify-plugin's contract).
+ */
+function servesDocument(document: Record<string, unknown>) {
+  const plugin = async (instance: FastifyInstance) => {
+    instance.decorate('swagger', () => document);
+  };
+  return Object.assign(plugin, {
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: '@fastify/swagger',
+    [Symbol.for('plugin-meta')]: { name: '@fastify/swagger' },
+  });
+}
 
 /** Puts the hub's routes and plugins on Nest's Fastify instance, and closes what it opened. */
 export class HubServer implements OnModuleInit, BeforeApplicationShutdown {
@@ -54,6 +86,16 @@ export class HubServer implements OnModuleInit, BeforeApplicationShutdown {
       handler: async () => ({ status: 200, body: document }),
     });
 
+    await fastify.register(servesDocument(document));
+    await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { deepLinking: false } });
+
+    await fastify.register(cookie);
+    installConsole(
+      fastify,
+      { cookieSecret: config.HUB_COOKIE_SECRET, cookieSecure: config.HUB_COOKIE_SECURE, sessionTtlSeconds: config.HUB_CONSOLE_SESSION_TTL_S },
+      { routes, authenticator: this.deps.authenticator, redis: this.deps.redis, keys: this.deps.keys },
+    );
+
     routes.install(fastify, {
       bodyLimit: config.HUB_BODY_LIMIT_BYTES,
       context: (route, request, reply) => gate.context(route, request, reply),
@@ -68,6 +110,8 @@ export class HubServer implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    // Open event streams would keep the HTTP server from closing: end them first.
+    this.deps.tails.closeAll();
     await this.deps.pool.end();
     this.deps.redis.disconnect();
   }

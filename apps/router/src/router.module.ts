@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamConsumer, StreamProducer } from '@parley/bus';
-import { ChannelConfigCache, CommandEngine, CommandLedger, EventRouter, type ChannelConfig } from '@parley/commands';
+import { ChannelConfigCache, CommandEngine, CommandLedger, CommunityStats, EventRouter, type ChannelConfig } from '@parley/commands';
 import { StreamKeys } from '@parley/contracts';
 import { ChannelRepository, CommandRepository, createPool } from '@parley/db';
 import { WebhookModuleClient } from '@parley/modules';
@@ -82,6 +82,9 @@ export class RouterModule {
     health.register('redis', redisCheck(redis));
     // Postgres down is degraded, not unready: the router answers from its cache.
     const metrics = new RouterMetrics(registry, { consumer, router, cache, modules }, logger);
+    // What the hub shows as a community's stats; losing a count is better than failing an event.
+    const stats = new CommunityStats(redis, keys);
+    router.on('routed', (routed) => void stats.record(routed).catch((error: Error) => logger.debug({ err: error.message }, 'stats not recorded')));
     const runner = new RouterRunner({ redis, pool, consumer, cache, modules, keys, logger });
 
     return {

@@ -64,8 +64,11 @@ describe('Authenticator', () => {
     expect(await auth.authenticate('Bearer nonsense')).toEqual({ ok: false, reason: 'invalid' });
     expect(await auth.authenticate(`Bearer ${minted.key.slice(0, -2)}AA`)).toEqual({ ok: false, reason: 'invalid' });
     expect(await auth.authenticate(`Bearer prly_ffffffffffff_${'a'.repeat(43)}`)).toEqual({ ok: false, reason: 'invalid' });
+    const principal = { kind: 'community' as const, actor: minted.prefix, keyId: 'k1', communityId: 'c1', scopes: ['write' as const] };
+    expect(await auth.isCurrent(principal)).toBe(true);
     credential.revokedAt = '2026-01-01T00:00:00.000Z';
     expect(await auth.authenticate(`Bearer ${minted.key}`)).toEqual({ ok: false, reason: 'revoked' });
+    expect(await auth.isCurrent(principal)).toBe(false);
   });
 
   it('answers another community’s resources with not-found, a missing scope with forbidden', () => {

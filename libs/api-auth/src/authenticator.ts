@@ -43,6 +43,13 @@ export class Authenticator {
       principal: { kind: 'community', actor: credential.prefix, keyId: credential.id, communityId: credential.communityId, scopes: credential.scopes },
     };
   }
+
+  /** Whether a principal authenticated earlier (a console session) still holds: its key exists and is not revoked. */
+  async isCurrent(principal: Principal): Promise<boolean> {
+    if (principal.kind === 'platform-admin') return true;
+    const credential = await this.options.keys.findCredential(principal.actor);
+    return credential !== null && credential.id === principal.keyId && credential.revokedAt === null;
+  }
 }
 
 /** Whether the principal may use a route needing `scope` on `communityId` (undefined: a platform route). */

@@ -23,6 +23,9 @@ export interface RoutedEvent {
   outcome: RouteOutcome;
   /** From ingest receiving the event to its actions being written. */
   latencyMs: number;
+  /** The community and Parley channel, once the channel was found to belong to one. */
+  communityId?: string;
+  channelId?: string;
 }
 
 interface EventRouterEvents {
@@ -60,12 +63,14 @@ export class EventRouter extends EventEmitter<EventRouterEvents> {
       throw error;
     }
     const receivedAt = Date.parse(event.receivedAt);
+    let owner: { communityId: string; channelId: string } | undefined;
     const report = (outcome: RouteOutcome) =>
-      this.emit('routed', { platform: event.platform, outcome, latencyMs: Math.max(0, this.now() - receivedAt) });
+      this.emit('routed', { platform: event.platform, outcome, latencyMs: Math.max(0, this.now() - receivedAt), ...owner });
 
     if (this.now() - receivedAt > this.options.maxEventAgeMs) return void report('expired');
     const config = await this.configs.get(event.platform, event.channel.id);
     if (!config) return void report('unowned');
+    owner = { communityId: config.communityId, channelId: config.channelId };
 
     const decision = await this.engine.decide(event, config);
     if (decision.actions.length === 0) return void report(decision.outcome);

@@ -18,14 +18,27 @@ const ProblemSchema = z.object({
   errors: z.array(z.object({ location: z.enum(['body', 'query', 'path']), field: z.string(), message: z.string() })).optional(),
 });
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
-  return rest;
+/**
+ * A zod schema as JSON Schema inside the document. Definitions zod emits for recursive
+ * types (`$defs`, referenced as `#/$defs/x`) move to `components.schemas`, where a `$ref`
+ * inside the OpenAPI document can reach them.
+ */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output', components: Record<string, JsonSchema>): JsonSchema {
+  const { $schema: _dialect, $defs, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema & {
+    $defs?: Record<string, JsonSchema>;
+  };
+  if (!$defs) return rest;
+  let index = Object.keys(components).length;
+  const renamed = new Map(Object.keys($defs).map((name) => [name, `Def${index++}`]));
+  const relink = (value: JsonSchema) =>
+    JSON.parse(JSON.stringify(value).replace(/"#\/\$defs\/([^"]+)"/g, (_match, name: string) => `"#/components/schemas/${renamed.get(name) ?? name}"`)) as JsonSchema;
+  for (const [name, definition] of Object.entries($defs)) components[renamed.get(name)!] = relink(definition);
+  return relink(rest);
 }
 
-function parameters(schema: z.ZodType | undefined, location: 'path' | 'query'): JsonSchema[] {
+function parameters(schema: z.ZodType | undefined, location: 'path' | 'query', components: Record<string, JsonSchema>): JsonSchema[] {
   if (!schema) return [];
-  const object = jsonSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  const object = jsonSchema(schema, 'input', components) as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(object.properties ?? {}).map(([name, property]) => ({
     name,
     in: location,
@@ -42,12 +55,13 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query'): 
  */
 export function buildOpenApiDocument(routes: ReadonlyArray<AnyRoute>, info: OpenApiInfo, isPublic: (route: AnyRoute) => boolean): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
+  const components: Record<string, JsonSchema> = { Problem: jsonSchema(ProblemSchema, 'output', {}) };
   for (const route of routes) {
     const responses: Record<string, unknown> = {};
     for (const [status, spec] of Object.entries(route.responses)) {
       responses[status] = {
         description: spec.description,
-        ...(spec.schema ? { content: { [spec.contentType ?? 'application/json']: { schema: jsonSchema(spec.schema, 'output') } } } : {}),
+        ...(spec.schema ? { content: { [spec.contentType ?? 'application/json']: { schema: jsonSchema(spec.schema, 'output', components) } } } : {}),
       };
     }
     responses.default = { description: 'An error (RFC 9457 problem details)', content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } } };
@@ -55,8 +69,8 @@ export function buildOpenApiDocument(routes: ReadonlyArray<AnyRoute>, info: Open
       operationId: route.operationId,
       summary: route.summary,
       tags: [...route.tags],
-      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+      parameters: [...parameters(route.params, 'path', components), ...parameters(route.query, 'query', components)],
+      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input', components) } } } } : {}),
       responses,
       security: isPublic(route) ? [] : [{ bearer: [] }],
     };
@@ -66,7 +80,7 @@ export function buildOpenApiDocument(routes: ReadonlyArray<AnyRoute>, info: Open
     info,
     paths,
     components: {
-      schemas: { Problem: jsonSchema(ProblemSchema, 'output') },
+      schemas: components,
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (`prly_…`) or the platform-admin token' } },
     },
   };
