@@ -21,11 +21,13 @@ describe('a viewer types a command in Twitch chat and the bot answers', () => {
   const apps: AppProcess[] = [];
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let env: Record<string, string>;
+  let communityId: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     const { ircUrl } = await fake.start();
     const community = await new CommunityRepository(database.pool).create({ slug: 'e2e', name: 'E2E' });
+    communityId = community.id;
     await new ChannelRepository(database.pool).create({
       communityId: community.id,
       platform: 'twitch',
@@ -68,6 +70,16 @@ describe('a viewer types a command in Twitch chat and the bot answers', () => {
     expect(answer?.text).toBe('Pong!');
     expect(answer?.delivered).toBe(true);
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('counts what it answered in the community stats the hub shows', async () => {
+    // The router adds counts up in memory and writes them once a second.
+    const stats = await eventually(async () => {
+      const hash = await redis.hgetall(keys.key('stats', communityId));
+      return Number(hash.answers ?? 0) >= 1 ? hash : undefined;
+    }, 5_000, 'the answers counted');
+    expect(Number(stats.commandsRun)).toBeGreaterThanOrEqual(Number(stats.answers));
+    expect(Object.keys(stats).some((field) => field.startsWith('lastSeen:'))).toBe(true);
   });
 
   it('answers a custom command stored in PostgreSQL', async () => {

@@ -156,9 +156,12 @@ describe('aliases', () => {
 describe('stats', () => {
   it('shows what the routers counted for the community', async () => {
     const stats = new CommunityStats(hub.redis, hub.keys);
-    await stats.record({ platform: 'twitch', outcome: 'answered', latencyMs: 1, communityId: community.id, channelId });
-    await stats.record({ platform: 'twitch', outcome: 'error', latencyMs: 1, communityId: community.id, channelId });
-    await stats.record({ platform: 'twitch', outcome: 'not-a-command', latencyMs: 1, communityId: community.id, channelId });
+    stats.record({ platform: 'twitch', outcome: 'answered', latencyMs: 1, communityId: community.id, channelId });
+    stats.record({ platform: 'twitch', outcome: 'error', latencyMs: 1, communityId: community.id, channelId });
+    stats.record({ platform: 'twitch', outcome: 'not-a-command', latencyMs: 1, communityId: community.id, channelId });
+    // Counted in memory until the router's next flush.
+    expect((await call('GET', '/stats')).body).toMatchObject({ commandsRun: 0, answers: 0, errors: 0 });
+    await stats.flush();
     const response = await call('GET', '/stats');
     expect(response.body).toMatchObject({ commandsRun: 2, answers: 1, errors: 1 });
     expect(Date.parse(response.body.lastSeen[channelId])).toBeGreaterThan(Date.now() - 10_000);

@@ -84,8 +84,8 @@ export class RouterModule {
     const metrics = new RouterMetrics(registry, { consumer, router, cache, modules }, logger);
     // What the hub shows as a community's stats; losing a count is better than failing an event.
     const stats = new CommunityStats(redis, keys);
-    router.on('routed', (routed) => void stats.record(routed).catch((error: Error) => logger.debug({ err: error.message }, 'stats not recorded')));
-    const runner = new RouterRunner({ redis, pool, consumer, cache, modules, keys, logger });
+    router.on('routed', (routed) => stats.record(routed));
+    const runner = new RouterRunner({ redis, pool, consumer, cache, modules, stats, keys, logger });
 
     return {
       module: RouterModule,

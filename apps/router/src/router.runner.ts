@@ -1,6 +1,6 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { StreamConsumer } from '@parley/bus';
-import type { ChannelConfigCache } from '@parley/commands';
+import type { ChannelConfigCache, CommunityStats } from '@parley/commands';
 import { decodeConfigChange, type StreamKeys } from '@parley/contracts';
 import type { WebhookModuleClient } from '@parley/modules';
 import type { Redis } from 'ioredis';
@@ -13,6 +13,7 @@ interface RouterRunnerDeps {
   consumer: StreamConsumer;
   cache: ChannelConfigCache;
   modules: WebhookModuleClient;
+  stats: CommunityStats;
   keys: StreamKeys;
   logger: Logger;
 }
@@ -34,12 +35,15 @@ export class RouterRunner implements OnApplicationBootstrap, BeforeApplicationSh
       else cache.invalidateAll();
     });
     await this.subscriber.subscribe(keys.configChanges());
+    // Losing an interval of counts is better than failing an event.
+    this.deps.stats.start((error) => logger.debug({ err: error.message }, 'stats not written'));
     await consumer.start();
     logger.info({ streams: keys.allEventPartitions() }, 'consuming chat events');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.deps.consumer.stop();
+    await this.deps.stats.stop().catch(() => undefined);
     this.deps.modules.close();
     this.subscriber?.disconnect();
     await this.deps.pool.end();

@@ -1,4 +1,4 @@
-export { CommunityStats, type CommunityStatsSnapshot } from './community-stats.js';
+export { CommunityStats, DefaultCommunityStatsOptions, type CommunityStatsOptions, type CommunityStatsSnapshot } from './community-stats.js';
 export { CommandLedger, type ChargeRequest, type ChargeResult, type CommandLedgerOptions } from './command-ledger.js';
 export { ChannelConfigCache, DefaultChannelConfigCacheOptions, type ChannelConfigCacheOptions, type ChannelConfigLoader } from './config-cache.js';
 export { CommandEngine, type CommandAdmin, type CommandEngineServices, type Decision, type ModuleInvoker, type Outcome, type Plan } from './engine.js';
