@@ -67,6 +67,11 @@ export class HubServer implements OnModuleInit, BeforeApplicationShutdown {
     private readonly deps: HubServerDeps,
   ) {}
 
+  /** Every API route, for the tests that must cover each one. */
+  get routes(): RouteRegistry<Access, RequestContext> {
+    return this.deps.routes;
+  }
+
   async onModuleInit(): Promise<void> {
     const { routes, gate, idempotency, metrics, config } = this.deps;
     const fastify = this.host.httpAdapter.getInstance<FastifyInstance>();

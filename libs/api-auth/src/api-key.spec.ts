@@ -78,6 +78,8 @@ describe('Authenticator', () => {
     expect(authorize(principal, 'admin', 'c1')).toBe('forbidden');
     expect(authorize(principal, 'write', 'c1')).toBe('ok');
     expect(authorize(principal, 'platform-admin', undefined)).toBe('forbidden');
+    expect(authorize(principal, 'platform-admin', 'c1')).toBe('forbidden');
+    expect(authorize(principal, 'platform-admin', 'c2')).toBe('not-found');
     expect(authorize({ kind: 'platform-admin', actor: 'platform-admin' }, 'platform-admin', undefined)).toBe('ok');
   });
 });

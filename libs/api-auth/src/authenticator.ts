@@ -55,8 +55,9 @@ export class Authenticator {
 /** Whether the principal may use a route needing `scope` on `communityId` (undefined: a platform route). */
 export function authorize(principal: Principal, scope: Scope | 'platform-admin', communityId: string | undefined): 'ok' | 'forbidden' | 'not-found' {
   if (principal.kind === 'platform-admin') return 'ok';
-  if (scope === 'platform-admin') return 'forbidden';
-  // Another community's resources do not exist for this key: 404, never 403.
+  // Another community's resources do not exist for this key: 404, never 403 — even on
+  // routes only the platform admin may use.
   if (communityId !== undefined && communityId !== principal.communityId) return 'not-found';
+  if (scope === 'platform-admin') return 'forbidden';
   return scopeAllows(principal.scopes, scope) ? 'ok' : 'forbidden';
 }

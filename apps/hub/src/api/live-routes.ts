@@ -142,6 +142,8 @@ export function addLiveRoutes(registry: RouteRegistry<Access, RequestContext>, d
         'cache-control': 'no-store',
         // Tells nginx-style proxies not to buffer the stream.
         'x-accel-buffering': 'no',
+        // The socket closes with the stream, so a shutdown is not held up by a kept-alive connection.
+        connection: 'close',
       });
       raw.write('retry: 3000\n\n');
       const abort = new AbortController();
