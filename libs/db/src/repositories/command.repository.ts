@@ -23,8 +23,8 @@ interface CommandRow {
 const COLUMNS =
   'id, community_id, name, aliases, response, min_role, global_cooldown_seconds, user_cooldown_seconds, moderators_bypass_cooldown, enabled, platforms, channel_ids, module_id';
 
-/** camelCase field → column, for the fields a patch may change. */
-const PATCHABLE: Record<keyof CommandPatch, string> = {
+/** camelCase field → column, for the fields a patch may change (the hub's command table uses it too). */
+export const COMMAND_PATCH_COLUMNS: Readonly<Record<keyof CommandPatch, string>> = {
   response: 'response',
   aliases: 'aliases',
   minRole: 'min_role',
@@ -94,7 +94,7 @@ export class CommandRepository {
     if (!isUuid(communityId)) return null;
     const fields = (Object.keys(patch) as Array<keyof CommandPatch>).filter((field) => patch[field] !== undefined);
     if (fields.length === 0) return this.find(communityId, name);
-    const assignments = fields.map((field, index) => `${PATCHABLE[field]} = $${index + 3}`).join(', ');
+    const assignments = fields.map((field, index) => `${COMMAND_PATCH_COLUMNS[field]} = $${index + 3}`).join(', ');
     const [row] = await query<CommandRow>(
       this.pool,
       `UPDATE commands SET ${assignments} WHERE community_id = $1 AND name = $2 RETURNING ${COLUMNS}`,

@@ -1,4 +1,5 @@
 import type { Platform, Role } from '@parley/contracts';
+import { COMMAND_PATCH_COLUMNS } from './command.repository.js';
 import { ScopedTable, type ScopedTableSpec } from './scoped-table.js';
 import type { Queryable } from './sql.js';
 import type { Counter, HubChannel, HubCommand, HubWebhookModule, ModuleSetting, Quote, Timer, Timestamps } from './types.js';
@@ -43,19 +44,7 @@ export const HUB_TABLES = {
     ],
     key: 'name',
     keyIsUuid: false,
-    writable: {
-      name: 'name',
-      response: 'response',
-      aliases: 'aliases',
-      minRole: 'min_role',
-      globalCooldownSeconds: 'global_cooldown_seconds',
-      userCooldownSeconds: 'user_cooldown_seconds',
-      moderatorsBypassCooldown: 'moderators_bypass_cooldown',
-      enabled: 'enabled',
-      platforms: 'platforms',
-      channelIds: 'channel_ids',
-      moduleId: 'module_id',
-    },
+    writable: { name: 'name', ...COMMAND_PATCH_COLUMNS },
     toEntity: (row: Row): Entity<HubCommand> => ({
       id: row.id as string,
       communityId: row.community_id as string,
