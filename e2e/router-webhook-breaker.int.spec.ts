@@ -46,6 +46,8 @@ describe('a command served by a webhook module behind its breaker', () => {
         ROUTER_MODULE_BREAKER_VOLUME: '3',
         ROUTER_MODULE_BREAKER_RESET_MS: String(RESET_MS),
         ROUTER_MODULE_FALLBACK_TEXT: FALLBACK,
+        // The test webhooks listen on loopback.
+        ROUTER_WEBHOOK_ALLOWLIST: '127.0.0.1',
         LOG_LEVEL: 'warn',
       },
     });

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { databaseUrl, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
+import { csvList, databaseUrl, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
 
 export const RouterConfigSchema = z.object({
   REDIS_URL: redisUrl(),
@@ -25,6 +25,8 @@ export const RouterConfigSchema = z.object({
   ROUTER_MODULE_BREAKER_ERROR_PERCENT: positiveInt(50),
   /** How long an open breaker waits before letting one trial call through. */
   ROUTER_MODULE_BREAKER_RESET_MS: positiveInt(10_000),
+  /** Hosts, addresses or CIDRs webhooks may reach although not public: keep equal to the hub's HUB_WEBHOOK_ALLOWLIST. */
+  ROUTER_WEBHOOK_ALLOWLIST: csvList([]),
   ROUTER_MODULE_FALLBACK_TEXT: z.string().min(1).max(200).default('That command is unavailable right now; try again in a moment.'),
   /** Apply pending migrations at start (under an advisory lock, so replicas migrate once). */
   PARLEY_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),

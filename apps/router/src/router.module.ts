@@ -50,6 +50,7 @@ export class RouterModule {
     });
     const modules = new WebhookModuleClient({
       fallbackText: config.ROUTER_MODULE_FALLBACK_TEXT,
+      allowList: config.ROUTER_WEBHOOK_ALLOWLIST,
       breaker: {
         volumeThreshold: config.ROUTER_MODULE_BREAKER_VOLUME,
         errorThresholdPercentage: config.ROUTER_MODULE_BREAKER_ERROR_PERCENT,

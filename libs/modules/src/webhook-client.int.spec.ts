@@ -70,7 +70,11 @@ describe('WebhookModuleClient', () => {
 
   function useClient(breaker: Partial<typeof DefaultWebhookModuleClientOptions.breaker> = {}): WebhookModuleClient {
     client?.close();
-    client = new WebhookModuleClient({ breaker: { ...DefaultWebhookModuleClientOptions.breaker, resetTimeoutMs: 300, ...breaker } });
+    // The test webhooks listen on loopback, which only an operator's allow-list lets through.
+    client = new WebhookModuleClient({
+      breaker: { ...DefaultWebhookModuleClientOptions.breaker, resetTimeoutMs: 300, ...breaker },
+      allowList: ['127.0.0.1', 'localhost'],
+    });
     seen = recordEvents(client);
     return client;
   }
@@ -323,5 +327,23 @@ describe('WebhookModuleClient', () => {
     client.close();
     expect(await client.invoke(moduleOn(hook, 'closed'), commandRequest())).toEqual(fallback('open'));
     expect(hook.received).toHaveLength(0);
+  });
+
+  it('refuses a webhook on a private address unless the operator allow-lists it, and checks names as it connects', async () => {
+    const hook = await server();
+    const strict = new WebhookModuleClient();
+    try {
+      const literal = await strict.invoke(moduleOn(hook, 'loopback-literal', 1_000), commandRequest());
+      expect(literal).toMatchObject({ kind: 'fallback', reason: 'error' });
+      // A name that resolves to loopback (a rebinding after save is covered in ssrf-guard's guarded-lookup.spec.ts).
+      const named = await strict.invoke({ ...moduleOn(hook, 'loopback-name', 1_000), url: hook.url.replace('127.0.0.1', 'localhost') }, commandRequest());
+      expect(named).toMatchObject({ kind: 'fallback', reason: 'error' });
+      expect(hook.received).toHaveLength(0);
+    } finally {
+      strict.close();
+    }
+    const allowed = await client.invoke({ ...moduleOn(hook, 'allow-listed', 1_000), url: hook.url.replace('127.0.0.1', 'localhost') }, commandRequest());
+    expect(allowed.kind).not.toBe('fallback');
+    expect(hook.received).toHaveLength(1);
   });
 });

@@ -9,6 +9,8 @@ import {
   type CircuitBreakerEvents,
   type CircuitBreakerOptions,
 } from '@parley/resilience';
+import { UnsafeUrlError, WebhookUrlGuard, guardedLookup } from '@parley/ssrf-guard';
+import { Agent, fetch, type Response } from 'undici';
 import { z } from 'zod';
 import {
   WebhookError,
@@ -46,6 +48,12 @@ export interface WebhookModuleClientOptions {
   breaker: WebhookBreakerOptions;
   /** Clock of `X-Parley-Timestamp`, ms since the epoch. */
   now: () => number;
+  /**
+   * Hosts, addresses or CIDRs a webhook may reach although they are not public (the
+   * hub's HUB_WEBHOOK_ALLOWLIST). Everything else private, loopback or link-local is
+   * refused when the call is made, also when a name was re-pointed after it was saved.
+   */
+  allowList: readonly string[];
 }
 
 const { timeoutMs: _timeoutMs, isTimeout: _isTimeout, ...DefaultWebhookBreakerOptions } = DefaultCircuitBreakerOptions;
@@ -56,6 +64,7 @@ export const DefaultWebhookModuleClientOptions: WebhookModuleClientOptions = {
   userAgent: 'parley-webhooks/1',
   breaker: DefaultWebhookBreakerOptions,
   now: Date.now,
+  allowList: [],
 };
 
 /** One `invoke`, as it ended. `error` is set for fallbacks other than `open`; it never holds the secret or URL. */
@@ -88,6 +97,9 @@ export class WebhookModuleClient extends EventEmitter<WebhookModuleClientEvents>
   /** One breaker per module id. */
   readonly breakers = new BreakerRegistry();
   private readonly tracer = trace.getTracer('@parley/modules');
+  private readonly urlGuard: WebhookUrlGuard;
+  /** Connections whose every resolved address is checked as the socket opens (DNS rebinding). */
+  private readonly dispatcher: Agent;
   private closed = false;
 
   constructor(options: Partial<Omit<WebhookModuleClientOptions, 'breaker'>> & { breaker?: Partial<WebhookBreakerOptions> } = {}) {
@@ -100,6 +112,8 @@ export class WebhookModuleClient extends EventEmitter<WebhookModuleClientEvents>
     if (!Number.isInteger(this.options.maxResponseBytes) || this.options.maxResponseBytes < 1) {
       throw new RangeError(`maxResponseBytes must be a positive integer, got ${this.options.maxResponseBytes}`);
     }
+    this.urlGuard = new WebhookUrlGuard({ allowList: this.options.allowList });
+    this.dispatcher = new Agent({ connect: { lookup: guardedLookup(this.options.allowList) } });
     this.breakers.on('stateChanged', (info) => this.emit('stateChanged', info));
     this.breakers.on('rejected', (info) => this.emit('rejected', info));
     this.breakers.on('timeout', (info) => this.emit('timeout', info));
@@ -157,6 +171,7 @@ export class WebhookModuleClient extends EventEmitter<WebhookModuleClientEvents>
   close(): void {
     this.closed = true;
     this.breakers.shutdown();
+    void this.dispatcher.close().catch(() => undefined);
   }
 
   private breakerFor(moduleId: string): Delivery {
@@ -194,9 +209,16 @@ export class WebhookModuleClient extends EventEmitter<WebhookModuleClientEvents>
     const failed = (error: unknown): WebhookError =>
       signal.aborted ? new WebhookTimeoutError(module.id, module.timeoutMs) : new WebhookTransportError(module.id, error);
 
+    // An IP literal never reaches the lookup: it is judged here; a name is judged again as the socket opens.
+    try {
+      await this.urlGuard.check(module.url);
+    } catch (error) {
+      if (error instanceof UnsafeUrlError) throw new WebhookModuleConfigError(module.id, 'url', error.message);
+      throw error;
+    }
     let response: Response;
     try {
-      response = await fetch(module.url, { method: 'POST', headers, body, signal, redirect: 'manual' });
+      response = await fetch(module.url, { method: 'POST', headers, body, signal, redirect: 'manual', dispatcher: this.dispatcher });
     } catch (error) {
       throw failed(error);
     }
