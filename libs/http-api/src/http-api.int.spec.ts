@@ -72,6 +72,16 @@ describe('IdempotencyStore', () => {
     expect(await store.run('someone-else', 'k1', request, execute)).toEqual({ status: 201, body: { run: 2 } });
   });
 
+  it('treats the same body in another field order as the same request', async () => {
+    let runs = 0;
+    const execute = async () => ({ status: 201, body: { run: ++runs } });
+    const body = { name: 'hug', response: 'hugs', options: { a: 1, b: [{ y: 2, x: 1 }] } };
+    await store.run('owner', 'k-order', { ...request, body }, execute);
+    const reordered = { options: { b: [{ x: 1, y: 2 }], a: 1 }, response: 'hugs', name: 'hug' };
+    expect(await store.run('owner', 'k-order', { ...request, body: reordered }, execute)).toMatchObject({ body: { run: 1 }, headers: { 'idempotent-replayed': 'true' } });
+    expect(runs).toBe(1);
+  });
+
   it('answers 409 while the first request runs, and forgets a request that failed on the server', async () => {
     let release!: () => void;
     const slow = store.run('owner', 'k2', request, () => new Promise((resolve) => (release = () => resolve({ status: 201, body: {} }))));

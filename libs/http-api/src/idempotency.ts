@@ -43,7 +43,7 @@ export class IdempotencyStore {
       throw new HttpProblem(400, 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.');
     }
     const key = `${this.options.keyPrefix}:${sha256(owner)}:${sha256(idempotencyKey)}`;
-    const fingerprint = sha256(JSON.stringify([request.method, request.path, request.body ?? null]));
+    const fingerprint = sha256(canonicalJson([request.method, request.path, request.body ?? null]));
     const [state, stored] = await this.redis[CLAIM](key, fingerprint, this.options.pendingTtlMs);
     if (state === 'mismatch') {
       throw new HttpProblem(422, 'This Idempotency-Key was already used for a different request; use a new key for a new request.');
@@ -79,4 +79,13 @@ export class IdempotencyStore {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** JSON with object keys sorted at every level: the same request body in any field order is the same request. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
 }
