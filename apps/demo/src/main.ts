@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate } from '@parley/db';
@@ -52,9 +54,22 @@ try {
   };
   const logDir = join(root, '.parley', 'logs');
   for (const name of ['router', 'ingest-twitch']) apps.push(await launchApp(name, { distRoot: join(root, 'dist'), logDir, env }));
+  // The hub, to manage the demo community over HTTP. Its admin token is made for this run
+  // and kept in a file readable by this user only, never printed or logged.
+  const adminToken = randomBytes(24).toString('base64url');
+  const tokenFile = join(root, '.parley', 'demo-admin-token');
+  mkdirSync(dirname(tokenFile), { recursive: true });
+  writeFileSync(tokenFile, `${adminToken}\n`, { mode: 0o600 });
+  const hub = await launchApp('hub', {
+    distRoot: join(root, 'dist'),
+    logDir,
+    env: { ...env, HUB_ADMIN_TOKEN: adminToken, HUB_COOKIE_SECRET: randomBytes(24).toString('base64url'), HUB_COOKIE_SECURE: 'false' },
+  });
+  apps.push(hub);
   await waitUntilReady(apps);
 
   say(`demo chat in #${DEMO_CHANNEL}: type a message (try !ping, !hello, !so someone); Ctrl-C quits.`);
+  say(`hub: http://127.0.0.1:${hub.port}/docs (admin token in ${tokenFile}: Authorization: Bearer <token>)`);
   say(`app logs: ${logDir}; metrics: ${apps.map((app) => `http://127.0.0.1:${app.port}/metrics`).join(' ')}`);
   const chat = runDemoChat(fake, { channel: DEMO_CHANNEL, viewer: 'viewer', bot: DEMO_BOT });
   await chat.closed;
