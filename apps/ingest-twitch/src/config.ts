@@ -22,6 +22,7 @@ export const IngestTwitchConfigSchema = z.object({
   TWITCH_CLIENT_ID: z.string().min(1).optional(),
   TWITCH_CLIENT_SECRET: z.string().min(1).optional(),
   TWITCH_TOKEN_URL: expecting(z.url().default('https://id.twitch.tv/oauth2/token'), 'an http(s) URL'),
+  TWITCH_VALIDATE_URL: expecting(z.url().default('https://id.twitch.tv/oauth2/validate'), 'an http(s) URL'),
   /** Set: join exactly these (local demo, small setups). Empty: the shard manager assigns channels. */
   TWITCH_CHANNELS: csvList([]),
   /** JOINs per window for the bot account, shared by all pods: 20 per 10 s for ordinary accounts, 2,000 for verified bots. */

@@ -24,6 +24,10 @@ export class IngestTwitchMetrics {
         registers: [registry],
       });
       auth.on('refreshed', () => refreshes.inc({ outcome: 'refreshed' }));
+      auth.on('invalidated', () => {
+        refreshes.inc({ outcome: 'invalidated' });
+        logger.warn('twitch says the bot token was revoked: refreshing it');
+      });
       auth.on('refreshFailed', (error) => {
         refreshes.inc({ outcome: 'failed' });
         logger.warn({ err: error.message, status: error.status }, 'twitch token refresh failed');

@@ -32,6 +32,7 @@ export class IngestTwitchModule {
             clientSecret,
             initialRefreshToken: refreshToken,
             tokenUrl: config.TWITCH_TOKEN_URL,
+            validateUrl: config.TWITCH_VALIDATE_URL,
           })
         : null;
     // The schema guarantees a static token when there are no refresh credentials.

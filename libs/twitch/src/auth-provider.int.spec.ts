@@ -35,6 +35,7 @@ function pods(count = 3, refreshToken = auth.issueRefreshToken()) {
         clientSecret: auth.options.clientSecret,
         initialRefreshToken: refreshToken,
         tokenUrl,
+        validateUrl: tokenUrl.replace('/oauth2/token', '/oauth2/validate'),
         refreshMarginMs: 1_000,
         backoff: { baseMs: 20, maxMs: 100 },
       }),
@@ -106,6 +107,24 @@ describe('RefreshingAuthProvider', () => {
       await connection.close();
       await tmi.stop();
     }
+  });
+
+  it('validates the token in use, and replaces it once Twitch says it was revoked', async () => {
+    const [provider] = pods(1);
+    const token = await provider!.accessToken();
+    const validationsBefore = auth.validateCount;
+    expect(await provider!.validate()).toBe('valid');
+    const refreshesBefore = auth.refreshCount;
+    auth.revoke(token);
+    let invalidated = 0;
+    provider!.on('invalidated', () => invalidated++);
+    expect(await provider!.validate()).toBe('invalid');
+    expect(auth.validateCount - validationsBefore).toBe(2);
+    const fresh = await provider!.accessToken();
+    expect(fresh).not.toBe(token);
+    expect(auth.isValid(fresh)).toBe(true);
+    expect(auth.refreshCount - refreshesBefore).toBe(1);
+    expect(invalidated).toBe(1);
   });
 
   it('gives a TMI connection a token the server accepts at every connect', async () => {

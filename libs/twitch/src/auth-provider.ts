@@ -36,6 +36,9 @@ export interface RequiredRefreshingAuthProviderOptions {
 
 export interface OptionalRefreshingAuthProviderOptions {
   tokenUrl: string;
+  /** Twitch asks every app to validate its tokens hourly, and to stop using one that fails. */
+  validateUrl: string;
+  validateIntervalMs: number;
   /** Refresh this long before the access token expires. */
   refreshMarginMs: number;
   /** A pod that dies mid-refresh blocks the others at most this long. */
@@ -50,6 +53,8 @@ export type RefreshingAuthProviderOptions = RequiredRefreshingAuthProviderOption
 
 export const DefaultRefreshingAuthProviderOptions: OptionalRefreshingAuthProviderOptions = {
   tokenUrl: 'https://id.twitch.tv/oauth2/token',
+  validateUrl: 'https://id.twitch.tv/oauth2/validate',
+  validateIntervalMs: 3_600_000,
   refreshMarginMs: 5 * 60_000,
   refreshLeaseTtlMs: 15_000,
   requestTimeoutMs: 10_000,
@@ -71,6 +76,8 @@ interface RefreshingAuthProviderEvents {
   /** This pod refreshed the token (the others read it from Redis). */
   refreshed: [{ expiresAt: number }];
   refreshFailed: [TwitchTokenError];
+  /** Twitch said the token in use is no longer valid (revoked): the next caller refreshes it. */
+  invalidated: [];
 }
 
 /**
@@ -86,6 +93,7 @@ export class RefreshingAuthProvider extends EventEmitter<RefreshingAuthProviderE
   private readonly key: string;
   private inFlight: Promise<string> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private validateTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -116,11 +124,39 @@ export class RefreshingAuthProvider extends EventEmitter<RefreshingAuthProviderE
   /** Keeps the shared token fresh in the background, so a reconnect never waits for a refresh. */
   start(checkEveryMs = Math.max(1_000, Math.floor(this.options.refreshMarginMs / 4))): void {
     this.timer ??= setInterval(() => void this.accessToken().catch(() => undefined), checkEveryMs);
+    this.validateTimer ??= setInterval(() => void this.validate().catch(() => undefined), this.options.validateIntervalMs);
   }
 
   stop(): void {
     clearInterval(this.timer);
-    this.timer = undefined;
+    clearInterval(this.validateTimer);
+    this.timer = this.validateTimer = undefined;
+  }
+
+  /**
+   * Asks Twitch whether the token in use is still valid (its hourly validation rule). A
+   * 401 means it was revoked: it is marked due, so the next caller on any pod refreshes.
+   * Anything else (Twitch unreachable, 5xx) changes nothing: `unknown`.
+   */
+  async validate(): Promise<'valid' | 'invalid' | 'unknown'> {
+    const stored = await this.read();
+    if (!stored) return 'unknown';
+    let status: number;
+    try {
+      const response = await fetch(this.options.validateUrl, {
+        headers: { authorization: `OAuth ${stored.accessToken}` },
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+      });
+      await response.body?.cancel();
+      status = response.status;
+    } catch {
+      return 'unknown';
+    }
+    if (status === 200) return 'valid';
+    if (status !== 401) return 'unknown';
+    await this.refused(stored.accessToken);
+    this.emit('invalidated');
+    return 'invalid';
   }
 
   private isFresh(token: StoredToken): boolean {

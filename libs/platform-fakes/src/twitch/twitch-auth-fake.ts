@@ -37,6 +37,7 @@ export class TwitchAuthFake {
   private readonly grants = new Map<string, Grant>();
   private failuresToServe = 0;
   refreshCount = 0;
+  validateCount = 0;
 
   constructor(options: Partial<TwitchAuthFakeOptions> = {}) {
     this.options = { ...DefaultTwitchAuthFakeOptions, ...options };
@@ -79,9 +80,26 @@ export class TwitchAuthFake {
     this.server = undefined;
   }
 
+  /** `GET /oauth2/validate` with `Authorization: OAuth <token>`, as Twitch asks apps to call hourly. */
+  private validate(authorization: string | undefined, answer: (status: number, body: object) => void): void {
+    this.validateCount++;
+    const token = /^OAuth (\S+)$/i.exec(authorization ?? '')?.[1];
+    const grant = token ? this.grants.get(token) : undefined;
+    if (!grant || grant.expiresAt <= Date.now()) return answer(401, { status: 401, message: 'invalid access token' });
+    answer(200, {
+      client_id: this.options.clientId,
+      login: 'parleybot',
+      scopes: ['chat:read', 'chat:edit'],
+      user_id: '100000001',
+      expires_in: Math.floor((grant.expiresAt - Date.now()) / 1_000),
+    });
+  }
+
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const answer = (status: number, body: object): void => void response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (request.method !== 'POST' || request.url?.split('?')[0] !== '/oauth2/token') return answer(404, { status: 404, message: 'Not Found' });
+    const path = request.url?.split('?')[0];
+    if (request.method === 'GET' && path === '/oauth2/validate') return this.validate(request.headers.authorization, answer);
+    if (request.method !== 'POST' || path !== '/oauth2/token') return answer(404, { status: 404, message: 'Not Found' });
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
