@@ -25,7 +25,8 @@ interface Pending {
   commandsRun: number;
   answers: number;
   errors: number;
-  lastSeen: Map<string, string>;
+  /** channel id → ms since the epoch; formatted only when written. */
+  lastSeen: Map<string, number>;
 }
 
 const RUN_OUTCOMES: ReadonlySet<string> = new Set(['answered', 'denied', 'disabled', 'cooldown', 'throttled', 'error']);
@@ -58,7 +59,7 @@ export class CommunityStats {
       pending = { commandsRun: 0, answers: 0, errors: 0, lastSeen: new Map() };
       this.pending.set(routed.communityId, pending);
     }
-    if (routed.channelId) pending.lastSeen.set(routed.channelId, new Date(this.now()).toISOString());
+    if (routed.channelId) pending.lastSeen.set(routed.channelId, this.now());
     if (RUN_OUTCOMES.has(routed.outcome)) pending.commandsRun++;
     if (routed.outcome === 'answered') pending.answers++;
     if (routed.outcome === 'error') pending.errors++;
@@ -73,7 +74,7 @@ export class CommunityStats {
     for (const [communityId, counts] of batch) {
       const key = this.key(communityId);
       for (const field of ['commandsRun', 'answers', 'errors'] as const) if (counts[field] > 0) pipeline.hincrby(key, field, counts[field]);
-      if (counts.lastSeen.size > 0) pipeline.hset(key, Object.fromEntries([...counts.lastSeen].map(([channel, at]) => [`lastSeen:${channel}`, at])));
+      if (counts.lastSeen.size > 0) pipeline.hset(key, Object.fromEntries([...counts.lastSeen].map(([channel, at]) => [`lastSeen:${channel}`, new Date(at).toISOString()])));
     }
     await pipeline.exec();
   }

@@ -94,6 +94,8 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
   /** Reconciliations and renewals run one at a time, in order. */
   private queue: Promise<void> = Promise.resolve();
   private reconcileQueued = false;
+  /** `released:unit:<platform>:`: what a release notice of one of this platform's units starts with. */
+  private readonly releasedPrefix: string;
 
   constructor(
     private readonly redis: Redis,
@@ -106,6 +108,7 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
     this.membership = new MembershipRegistry(redis, { keyPrefix: options.keyPrefix, ttlMs: this.options.memberTtlMs });
     this.leases = new LeaseManager(redis, { keyPrefix: options.keyPrefix, holder: options.member, ttlMs: this.options.unitLeaseTtlMs });
     this.store = new AssignmentStore(redis, options.keyPrefix);
+    this.releasedPrefix = Notice.released(this.leaseName({ id: '', name: '' }));
   }
 
   /** The units this pod owns now. */
@@ -166,10 +169,10 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
     if (!this.running) return;
     if (message === Notice.assignment(this.options.platform)) return this.requestReconcile();
     // A unit we wait for was released by its previous owner: take it now, not at the next poll.
-    for (const unit of this.desired.values()) {
-      if (!this.held.has(unit.id) && message === Notice.released(this.leaseName(unit))) return this.requestReconcile();
-    }
+    const releasedUnit = message.startsWith(this.releasedPrefix) ? message.slice(this.releasedPrefix.length) : undefined;
+    if (releasedUnit !== undefined && this.desired.has(releasedUnit) && !this.held.has(releasedUnit)) this.requestReconcile();
   };
+
 
   private requestReconcile(): void {
     if (this.reconcileQueued || !this.running) return;

@@ -56,6 +56,13 @@ export function classifyAddress(address: string): AddressVerdict {
   return range === 'unicast' ? { allowed: true } : { allowed: false, range };
 }
 
+/** Why a connection to `address` is refused (its range), or null when it is public or allow-listed. */
+export function refusedRange(address: string, allowList: AllowList): string | null {
+  if (allowList.hasAddress(address)) return null;
+  const verdict = classifyAddress(address);
+  return verdict.allowed ? null : verdict.range;
+}
+
 /** Whether `host` (a URL hostname, brackets removed) is an IP literal. */
 export function isIpLiteral(host: string): boolean {
   return ipaddr.isValid(host) && (host.includes(':') || ipaddr.IPv4.isValidFourPartDecimal(host));

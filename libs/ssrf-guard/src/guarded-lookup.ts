@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { AllowList, classifyAddress } from './address-policy.js';
+import { AllowList, refusedRange } from './address-policy.js';
 import { UnsafeUrlError } from './url-guard.js';
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
@@ -28,10 +28,8 @@ export function guardedLookup(allowList: readonly string[] = [], resolve: Resolv
       if (usable.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
       if (!allowed.hasHost(hostname)) {
         for (const { address } of usable) {
-          const verdict = classifyAddress(address);
-          if (!verdict.allowed && !allowed.hasAddress(address)) {
-            return callback(new UnsafeUrlError(`${hostname} resolves to a ${verdict.range} address (${address})`, 'forbidden-address'), '');
-          }
+          const range = refusedRange(address, allowed);
+          if (range) return callback(new UnsafeUrlError(`${hostname} resolves to a ${range} address (${address})`, 'forbidden-address'), '');
         }
       }
       if (options.all) return callback(null, usable);

@@ -1,5 +1,5 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { AllowList, classifyAddress, isIpLiteral } from './address-policy.js';
+import { AllowList, isIpLiteral, refusedRange } from './address-policy.js';
 
 /** Why a webhook URL is refused, in words for the API's `detail` (never the URL's credentials). */
 export class UnsafeUrlError extends Error {
@@ -59,11 +59,10 @@ export class WebhookUrlGuard {
     if (this.allowList.hasHost(host)) return;
     const addresses = isIpLiteral(host) ? [host] : await this.resolve(host);
     for (const address of addresses) {
-      if (this.allowList.hasAddress(address)) continue;
-      const verdict = classifyAddress(address);
-      if (!verdict.allowed) {
+      const range = refusedRange(address, this.allowList);
+      if (range) {
         throw new UnsafeUrlError(
-          `points to a ${verdict.range} address (${address}); only public addresses are allowed unless the operator allow-lists it`,
+          `points to a ${range} address (${address}); only public addresses are allowed unless the operator allow-lists it`,
           'forbidden-address',
         );
       }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { TmiClosedError, TmiNotConnectedError } from './errors.js';
-import { TmiConnection, type TmiConnectionEvents, type TmiConnectionOptions } from './tmi-connection.js';
+import { TmiConnection, normalizeChannel, type TmiConnectionEvents, type TmiConnectionOptions } from './tmi-connection.js';
 
 /** What the ingest and delivery need of Twitch chat: one connection, or a pool of them. */
 export interface TwitchChatClient extends EventEmitter<TmiConnectionEvents> {
@@ -62,7 +62,7 @@ export class TmiConnectionPool extends EventEmitter<TmiConnectionEvents> impleme
 
   async join(channel: string): Promise<void> {
     if (this.closed) throw new TmiClosedError();
-    const name = channel.trim().replace(/^#/, '').toLowerCase();
+    const name = normalizeChannel(channel);
     let holder = this.holders.get(name);
     if (!holder) {
       holder = this.leastLoaded() ?? this.open();
@@ -78,7 +78,7 @@ export class TmiConnectionPool extends EventEmitter<TmiConnectionEvents> impleme
   }
 
   async part(channel: string): Promise<void> {
-    const name = channel.trim().replace(/^#/, '').toLowerCase();
+    const name = normalizeChannel(channel);
     const holder = this.holders.get(name);
     if (!holder) return;
     this.holders.delete(name);
@@ -87,7 +87,7 @@ export class TmiConnectionPool extends EventEmitter<TmiConnectionEvents> impleme
 
   /** Sends on the connection that holds the channel, or any connected one (Twitch accepts both). */
   say(channel: string, text: string, options: { replyTo?: string } = {}): void {
-    const name = channel.trim().replace(/^#/, '').toLowerCase();
+    const name = normalizeChannel(channel);
     const candidates = [this.holders.get(name), ...this.connections].filter((connection): connection is TmiConnection => connection !== undefined);
     for (const connection of candidates) {
       try {

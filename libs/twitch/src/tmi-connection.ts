@@ -510,7 +510,8 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
   }
 }
 
-function normalizeChannel(channel: string): string {
+/** A channel name as Twitch wants it: no `#`, lowercase; throws RangeError for what is not one. */
+export function normalizeChannel(channel: string): string {
   const name = channel.trim().replace(/^#/, '').toLowerCase();
   if (!CHANNEL_NAME.test(name)) throw new RangeError(`not a Twitch channel name: "${channel}"`);
   return name;
