@@ -51,8 +51,15 @@ describe('router replicas', () => {
   async function startRouters(count: number, extraEnv: Record<string, string> = {}): Promise<StreamKeys> {
     const prefix = uniquePrefix('e2e-replicas');
     prefixes.push(prefix);
+    await launchRouters(prefix, count, 'router', extraEnv);
+    return new StreamKeys(prefix, 4);
+  }
+
+  /** `count` routers on `prefix`, named `<name>-<i>`, ready; each is in `apps` from launch on, so afterEach stops it. */
+  async function launchRouters(prefix: string, count: number, name: string, extraEnv: Record<string, string> = {}): Promise<void> {
+    const started: AppProcess[] = [];
     for (let i = 0; i < count; i++) {
-      apps.push(
+      started.push(
         await launchApp('router', {
           distRoot,
           logDir,
@@ -61,16 +68,16 @@ describe('router replicas', () => {
             DATABASE_URL: database.url,
             PARLEY_KEY_PREFIX: prefix,
             PARLEY_EVENT_PARTITIONS: '4',
-            ROUTER_CONSUMER_NAME: `router-${i}`,
+            ROUTER_CONSUMER_NAME: `${name}-${i}`,
             ROUTER_CLAIM_IDLE_MS: '1000',
             LOG_LEVEL: 'warn',
             ...extraEnv,
           },
         }),
       );
+      apps.push(started.at(-1)!);
     }
-    await waitUntilReady(apps);
-    return new StreamKeys(prefix, 4);
+    await waitUntilReady(started);
   }
 
   async function publish(keys: StreamKeys, events: ChatEvent[]): Promise<void> {
@@ -115,7 +122,7 @@ describe('router replicas', () => {
     expect(answeredBeforeCrash).toBeLessThan(500);
     victim!.child.kill('SIGKILL');
 
-    apps.push(...(await startRoutersOnSameKeys(keys, 2)));
+    await launchRouters(keys.prefix, 2, 'rescuer');
     await waitUntilDrained(redis, keys, 'router', 30_000);
 
     const actions = await readActions(redis, keys);
@@ -145,27 +152,4 @@ describe('router replicas', () => {
     expect(texts).toHaveLength(60);
     expect(new Set(texts)).toEqual(new Set(['new message']));
   });
-
-  async function startRoutersOnSameKeys(keys: StreamKeys, count: number): Promise<AppProcess[]> {
-    const started: AppProcess[] = [];
-    for (let i = 0; i < count; i++) {
-      started.push(
-        await launchApp('router', {
-          distRoot,
-          logDir,
-          env: {
-            REDIS_URL: redisUrl(),
-            DATABASE_URL: database.url,
-            PARLEY_KEY_PREFIX: keys.prefix,
-            PARLEY_EVENT_PARTITIONS: '4',
-            ROUTER_CONSUMER_NAME: `rescuer-${i}`,
-            ROUTER_CLAIM_IDLE_MS: '1000',
-            LOG_LEVEL: 'warn',
-          },
-        }),
-      );
-    }
-    await waitUntilReady(started);
-    return started;
-  }
 });
