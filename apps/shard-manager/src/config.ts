@@ -22,6 +22,8 @@ export const ShardManagerConfigSchema = z.object({
   SHARD_MEMBER_TTL_MS: positiveInt(10_000),
   SHARD_REBALANCE_DEBOUNCE_MS: positiveInt(200),
   SHARD_POLL_INTERVAL_MS: positiveInt(1_000),
+  /** Re-read the channels from Postgres this often even without a change notice. */
+  SHARD_UNITS_POLL_INTERVAL_MS: positiveInt(30_000),
   PARLEY_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
 });
 

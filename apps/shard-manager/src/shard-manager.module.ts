@@ -42,6 +42,7 @@ export class ShardManagerModule {
         memberTtlMs: config.SHARD_MEMBER_TTL_MS,
         rebalanceDebounceMs: config.SHARD_REBALANCE_DEBOUNCE_MS,
         pollIntervalMs: config.SHARD_POLL_INTERVAL_MS,
+        unitsPollIntervalMs: config.SHARD_UNITS_POLL_INTERVAL_MS,
       },
     );
 

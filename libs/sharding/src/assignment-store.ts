@@ -52,6 +52,11 @@ export class AssignmentStore {
     return epoch < 0 ? null : epoch;
   }
 
+  /** The epoch published last (0: none yet): a cheap way to see whether anything changed. */
+  async epoch(platform: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.assignment(platform), '_epoch')) ?? 0);
+  }
+
   async read(platform: string): Promise<Assignment | null> {
     const hash = await this.redis.hgetall(this.keys.assignment(platform));
     if (!hash._epoch) return null;

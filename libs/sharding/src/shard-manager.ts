@@ -26,8 +26,13 @@ export interface OptionalShardManagerOptions {
   memberTtlMs: number;
   /** Notices arriving within this window are handled by one rebalance. */
   rebalanceDebounceMs: number;
-  /** Rebalance this often anyway: catches expired members and missed notices. */
+  /** Check membership this often anyway: catches expired members and missed notices. */
   pollIntervalMs: number;
+  /**
+   * Re-read the units (Postgres) and re-place them this often even without a notice. Between
+   * these, a poll that finds the same members and the epoch it last saw does nothing more.
+   */
+  unitsPollIntervalMs: number;
 }
 
 export type ShardManagerOptions = RequiredShardManagerOptions & Partial<OptionalShardManagerOptions>;
@@ -37,6 +42,7 @@ export const DefaultShardManagerOptions: OptionalShardManagerOptions = {
   memberTtlMs: 10_000,
   rebalanceDebounceMs: 200,
   pollIntervalMs: 1_000,
+  unitsPollIntervalMs: 30_000,
 };
 
 export interface Rebalanced {
@@ -75,6 +81,10 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
   private readonly debounce = new Map<string, NodeJS.Timeout>();
   /** One rebalance at a time, in order. */
   private queue: Promise<void> = Promise.resolve();
+  /** Platforms whose pending rebalance must re-read the units. */
+  private readonly unitsWanted = new Set<string>();
+  /** Per platform: the members, epoch and time of the last placement this leader checked or published. */
+  private readonly settled = new Map<string, { members: string; epoch: number; at: number }>();
 
   constructor(
     redis: Redis,
@@ -99,7 +109,7 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
     await this.subscriber.subscribe(this.leases.keys.notices());
     await this.tickLeadership();
     this.pollTimer = setInterval(() => {
-      if (this.leading) for (const platform of this.options.platforms) this.requestRebalance(platform, 0);
+      if (this.leading) for (const platform of this.options.platforms) this.requestRebalance(platform, 0, false);
     }, this.options.pollIntervalMs);
   }
 
@@ -115,9 +125,13 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
     this.setLease(null);
   }
 
-  /** Asks for a rebalance of one platform (or all) after the debounce window. */
-  requestRebalance(platform?: string, delayMs = this.options.rebalanceDebounceMs): void {
+  /**
+   * Asks for a rebalance of one platform (or all) after the debounce window. `rereadUnits`
+   * false (the poll, membership notices) skips the units when the members did not change.
+   */
+  requestRebalance(platform?: string, delayMs = this.options.rebalanceDebounceMs, rereadUnits = true): void {
     for (const target of platform ? [platform] : this.options.platforms) {
+      if (rereadUnits) this.unitsWanted.add(target);
       if (!this.running || this.debounce.has(target)) continue;
       this.debounce.set(
         target,
@@ -136,7 +150,7 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
 
   private readonly onNotice = (_channel: string, message: string): void => {
     const platform = this.options.platforms.find((candidate) => message === Notice.members(candidate));
-    if (platform && this.leading) this.requestRebalance(platform);
+    if (platform && this.leading) this.requestRebalance(platform, undefined, false);
   };
 
   private async tickLeadership(): Promise<void> {
@@ -160,6 +174,7 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
     const was = this.lease !== null;
     this.lease = lease;
     if (was !== (lease !== null)) {
+      this.settled.clear();
       this.emit('leadership', lease !== null);
       if (lease) this.requestRebalance(undefined, 0);
     }
@@ -168,13 +183,22 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
   private async rebalance(platform: string): Promise<void> {
     const lease = this.lease;
     if (!lease || !isValid(lease) || !this.running) return;
-    const [members, units, current] = await Promise.all([this.membership.live(platform), this.source.units(platform), this.store.read(platform)]);
+    const rereadUnits = this.unitsWanted.delete(platform);
+    const members = await this.membership.live(platform);
+    const membersKey = members.join('\n');
+    const last = this.settled.get(platform);
+    // Nothing changed since this leader last placed: no Postgres read, no placement.
+    if (!rereadUnits && last && last.members === membersKey && performance.now() - last.at < this.options.unitsPollIntervalMs) {
+      if ((await this.store.epoch(platform)) === last.epoch) return;
+    }
+    const [units, current] = await Promise.all([this.source.units(platform), this.store.read(platform)]);
+    const settle = (epoch: number) => this.settled.set(platform, { members: membersKey, epoch, at: performance.now() });
     const byId = new Map(units.map((unit) => [unit.id, unit]));
     const placement = this.options.placement.place([...byId.keys()], members);
     const next = new Map<string, AssignableUnit[]>(members.map((member) => [member, []]));
     for (const [unitId, member] of placement) next.get(member)!.push(byId.get(unitId)!);
     for (const list of next.values()) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    if (current && sameAssignment(current.members, next)) return;
+    if (current && sameAssignment(current.members, next)) return void settle(current.epoch);
 
     const before = new Map<string, string>();
     for (const [member, list] of current?.members ?? []) for (const unit of list) before.set(unit.id, member);
@@ -187,6 +211,7 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
       if (this.lease === lease) this.setLease(null);
       return;
     }
+    settle(epoch);
     const loads = [...loadsOf(placement, members).values()];
     const mean = units.length / Math.max(1, members.length);
     this.emit('rebalanced', {

@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { AssignmentStore } from './assignment-store.js';
 import { MembershipRegistry } from './membership.js';
 import { BoundedLoadPlacement, type AssignableUnit } from './placement.js';
-import { ShardManager, type UnitSource } from './shard-manager.js';
+import { ShardManager, type ShardManagerOptions, type UnitSource } from './shard-manager.js';
 import { ShardMember, type UnitHandler } from './shard-member.js';
 
 const PLATFORM = 'twitch';
@@ -59,11 +59,17 @@ function setup(unitCount: number, handover: 'break-before-make' | 'make-before-b
   const prefix = uniquePrefix('sharding');
   prefixes.push(prefix);
   const units: AssignableUnit[] = Array.from({ length: unitCount }, (_, i) => ({ id: `room-${i}`, name: `room${i}` }));
-  const source: UnitSource = { units: async () => [...units] };
+  const reads = { units: 0 };
+  const source: UnitSource = {
+    units: async () => {
+      reads.units++;
+      return [...units];
+    },
+  };
   const chat = new Chat();
   const timings = { memberTtlMs: 1_000, unitLeaseTtlMs: 1_000, pollIntervalMs: 200, handover };
 
-  const manager = async (holder: string) => {
+  const manager = async (holder: string, overrides: Partial<ShardManagerOptions> = {}) => {
     const created = new ShardManager(connection(), connection(), source, {
       keyPrefix: prefix,
       holder,
@@ -73,6 +79,7 @@ function setup(unitCount: number, handover: 'break-before-make' | 'make-before-b
       memberTtlMs: timings.memberTtlMs,
       pollIntervalMs: 200,
       rebalanceDebounceMs: 50,
+      ...overrides,
     });
     await created.start();
     stoppers.push(() => created.stop());
@@ -84,7 +91,7 @@ function setup(unitCount: number, handover: 'break-before-make' | 'make-before-b
     stoppers.push(() => created.drain());
     return created;
   };
-  return { prefix, units, chat, manager, member, store: new AssignmentStore(redis, prefix) };
+  return { prefix, units, chat, reads, manager, member, store: new AssignmentStore(redis, prefix) };
 }
 
 const owners = (members: ShardMember[]) => members.flatMap((member) => member.owned().map((unit) => unit.id)).sort();
@@ -162,6 +169,20 @@ describe('sharding: manager and members', () => {
     units.push({ id: 'room-new', name: 'roomnew' });
     leader.requestRebalance('twitch');
     await vi.waitFor(() => expect(owners(members)).toContain('room-new'), { timeout: 3_000, interval: 20 });
+  });
+
+  it('polls membership cheaply: units are re-read only on a change, a request or every unitsPollIntervalMs', async () => {
+    const { units, reads, manager, member } = setup(10);
+    await manager('manager-a', { unitsPollIntervalMs: 1_500 });
+    const members = [await member('pod-a')];
+    await vi.waitFor(() => expect(owners(members)).toEqual(allIds(units)), { timeout: 5_000, interval: 50 });
+    const readsBefore = reads.units;
+    await sleep(1_000);
+    // Five polls with nothing changed: at most the one due to the units interval.
+    expect(reads.units - readsBefore).toBeLessThanOrEqual(1);
+    // A unit added without any notice is still found by the slower units poll.
+    units.push({ id: 'room-quiet', name: 'roomquiet' });
+    await vi.waitFor(() => expect(owners(members)).toContain('room-quiet'), { timeout: 5_000, interval: 50 });
   });
 
   it('a deposed leader cannot publish: the fencing check refuses its token', async () => {
