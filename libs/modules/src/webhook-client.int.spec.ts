@@ -335,7 +335,7 @@ describe('WebhookModuleClient', () => {
     try {
       const literal = await strict.invoke(moduleOn(hook, 'loopback-literal', 1_000), commandRequest());
       expect(literal).toMatchObject({ kind: 'fallback', reason: 'error' });
-      // A name that resolves to loopback (a rebinding after save is covered in ssrf-guard's guarded-lookup.spec.ts).
+      // A name that resolves to loopback: refused by the socket's lookup as the connection opens.
       const named = await strict.invoke({ ...moduleOn(hook, 'loopback-name', 1_000), url: hook.url.replace('127.0.0.1', 'localhost') }, commandRequest());
       expect(named).toMatchObject({ kind: 'fallback', reason: 'error' });
       expect(hook.received).toHaveLength(0);

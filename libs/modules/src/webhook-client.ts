@@ -9,7 +9,7 @@ import {
   type CircuitBreakerEvents,
   type CircuitBreakerOptions,
 } from '@parley/resilience';
-import { UnsafeUrlError, WebhookUrlGuard, guardedLookup } from '@parley/ssrf-guard';
+import { UnsafeUrlError, WebhookUrlGuard, guardedLookup, isIpLiteral } from '@parley/ssrf-guard';
 import { Agent, fetch, type Response } from 'undici';
 import { z } from 'zod';
 import {
@@ -209,12 +209,15 @@ export class WebhookModuleClient extends EventEmitter<WebhookModuleClientEvents>
     const failed = (error: unknown): WebhookError =>
       signal.aborted ? new WebhookTimeoutError(module.id, module.timeoutMs) : new WebhookTransportError(module.id, error);
 
-    // An IP literal never reaches the lookup: it is judged here; a name is judged again as the socket opens.
-    try {
-      await this.urlGuard.check(module.url);
-    } catch (error) {
-      if (error instanceof UnsafeUrlError) throw new WebhookModuleConfigError(module.id, 'url', error.message);
-      throw error;
+    // An IP literal never reaches the socket's lookup, so it is judged here; a name is judged
+    // by that lookup as the socket opens (resolving it here too would cost a DNS round trip per call).
+    if (isIpLiteral(new URL(module.url).hostname.replace(/^\[(.*)\]$/, '$1'))) {
+      try {
+        await this.urlGuard.check(module.url);
+      } catch (error) {
+        if (error instanceof UnsafeUrlError) throw new WebhookModuleConfigError(module.id, 'url', error.message);
+        throw error;
+      }
     }
     let response: Response;
     try {
