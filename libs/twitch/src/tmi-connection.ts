@@ -116,7 +116,6 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
   private lastLineAt: number | undefined;
   /** The token of the last login attempt, to report it to its provider when refused. */
   private lastToken: string | undefined;
-  private retryNow = false;
   /** Channels the caller asked for: rejoined after every reconnect. */
   private readonly wanted = new Set<string>();
   /** Channels the current connection is in (echo received). */
@@ -241,14 +240,15 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
     await Promise.resolve();
     // A refused token is reported to its provider once, which refreshes it; a second refusal is final.
     let renewedRefusedToken = false;
+    let retryNow = false;
     try {
       for (let attempt = firstAttempt; ; attempt++) {
-        if (attempt > 0 && !this.retryNow) {
+        if (attempt > 0 && !retryNow) {
           const delayMs = fullJitterDelay(attempt - 1, this.options.backoff);
           this.notify('reconnecting', { attempt, delayMs });
           await this.sleep(delayMs);
         }
-        this.retryNow = false;
+        retryNow = false;
         if (this.closed) throw new TmiClosedError();
         try {
           const session = await this.establish();
@@ -258,7 +258,7 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
           if (this.closed) throw new TmiClosedError();
           if (error instanceof TmiAuthError && !renewedRefusedToken && typeof this.options.token !== 'string' && this.lastToken !== undefined) {
             renewedRefusedToken = true;
-            this.retryNow = true;
+            retryNow = true;
             await this.options.token.refused?.(this.lastToken);
             continue;
           }
