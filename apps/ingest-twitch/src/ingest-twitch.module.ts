@@ -4,7 +4,7 @@ import { StreamKeys } from '@parley/contracts';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { ShardMember } from '@parley/sharding';
-import { RefreshingAuthProvider, SharedJoinBudget, TmiConnectionPool, TwitchActionDelivery, TwitchChatIngest, type AuthProvider } from '@parley/twitch';
+import { RefreshingAuthProvider, SharedJoinBudget, normalizeChannel, TmiConnectionPool, TwitchActionDelivery, TwitchChatIngest, type AuthProvider } from '@parley/twitch';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { IngestTwitchConfig } from './config.js';
@@ -86,8 +86,10 @@ export class IngestTwitchModule {
     const health = new HealthChecks();
     health.register('redis', redisCheck(redis));
     health.register('twitch', async () => {
-      const assigned = shardMember ? shardMember.owned().length : config.TWITCH_CHANNELS.length;
-      if (connection.joinedChannels().length < assigned) throw new Error('not joined to every assigned channel');
+      const owned = shardMember ? shardMember.owned().map((unit) => unit.name) : config.TWITCH_CHANNELS;
+      const joined = new Set(connection.joinedChannels());
+      const missing = owned.filter((channel) => !joined.has(normalizeChannel(channel)));
+      if (missing.length > 0) throw new Error(`not in ${missing.length} of the ${owned.length} channels it owns (${missing.slice(0, 3).join(', ')}…)`);
     });
     const metrics = new IngestTwitchMetrics(registry, { connection, ingest, delivery, consumer, shardMember, auth }, logger);
     const runner = new IngestTwitchRunner({ redis, connection, consumer, channels: config.TWITCH_CHANNELS, shardMember, auth, logger });
