@@ -92,7 +92,7 @@ export class IngestTwitchModule {
       if (missing.length > 0) throw new Error(`not in ${missing.length} of the ${owned.length} channels it owns (${missing.slice(0, 3).join(', ')}…)`);
     });
     const metrics = new IngestTwitchMetrics(registry, { connection, ingest, delivery, consumer, shardMember, auth }, logger);
-    const runner = new IngestTwitchRunner({ redis, connection, consumer, channels: config.TWITCH_CHANNELS, shardMember, auth, logger });
+    const runner = new IngestTwitchRunner({ redis, connection, ingest, consumer, channels: config.TWITCH_CHANNELS, shardMember, auth, logger });
 
     return {
       module: IngestTwitchModule,
