@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import ignore from '@balena/dockerignore';
+import dockerignore from '@balena/dockerignore';
 import { validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './tools.js';
@@ -13,7 +13,10 @@ const instructions = dockerfile
   .map((line) => line.trim())
   .filter((line) => line && !line.startsWith('#'));
 const runtimeStage = instructions.slice(instructions.findLastIndex((line) => line.startsWith('FROM ')));
-const ignored = ignore().add(readFileSync(join(repoRoot, '.dockerignore'), 'utf8'));
+// Docker's own matching rules (@balena/dockerignore is a port of moby's). Its types declare an
+// ES default export; at run time module.exports is the factory itself.
+const createIgnore = dockerignore as unknown as typeof dockerignore.default;
+const ignored = createIgnore().add(readFileSync(join(repoRoot, '.dockerignore'), 'utf8'));
 
 /** Every file of the repository (but .git and node_modules) with its path from the root. */
 function repositoryFiles(dir = repoRoot): string[] {
