@@ -118,6 +118,14 @@ describe('what each values file turns on', () => {
     expect(ofKind(objects, 'ServiceAccount')).toHaveLength(1);
   });
 
+  it('NOTES name every Secret the pods read, and where the traces go', async () => {
+    const output = await helm(['install', 'parley', chartDir, '--dry-run=client', '--namespace', 'parley', '-f', overrides[0]!]);
+    const notes = output.slice(output.indexOf('NOTES:'));
+    for (const line of ['parley-datastores: redis', 'parley-datastores: postgres', 'parley-hub: admin-token, cookie-secret', 'parley-twitch-oauth: refresh-token (ingest-twitch TWITCH_REFRESH_TOKEN)']) expect(notes).toContain(line);
+    expect(notes).toContain('https://parley.example.com/docs');
+    expect(notes).toContain('Traces go to http://otel-collector.observability:4318');
+  });
+
   it('managed datastores: ServiceMonitor, the alert rules file as a PrometheusRule, dashboards for the Grafana sidecar, OTLP', async () => {
     const objects = parseManifests(await helmTemplate([overrides[0]!]));
     const [monitor] = ofKind(objects, 'ServiceMonitor');
