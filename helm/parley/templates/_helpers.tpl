@@ -17,10 +17,13 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{ .root.Release.Name }}-{{ .app }}
 {{- end }}
 
+{{/* Name of release-wide objects: the release name, with "-parley" unless it says parley already. */}}
+{{- define "parley.releaseName" -}}
+{{- if contains "parley" .Release.Name }}{{ .Release.Name }}{{ else }}{{ printf "%s-parley" .Release.Name }}{{ end }}
+{{- end }}
+
 {{- define "parley.serviceAccountName" -}}
-{{- if .Values.serviceAccount.name }}{{ .Values.serviceAccount.name }}
-{{- else if contains "parley" .Release.Name }}{{ .Release.Name }}
-{{- else }}{{ printf "%s-parley" .Release.Name }}{{ end }}
+{{ .Values.serviceAccount.name | default (include "parley.releaseName" .) }}
 {{- end }}
 
 {{- define "parley.image" -}}
