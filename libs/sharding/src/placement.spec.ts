@@ -103,20 +103,22 @@ describe('sticky bounded loads: minimal moves at every N from 2 to 50', () => {
     expect(maxOverMean(afterJoin, members, units.length)).toBeLessThanOrEqual(1.1);
   });
 
-  it('keeps those bounds over a run of joins and leaves, each placed from the one before', () => {
-    let members = podsOf(10);
+  /** Each step's placement fed the one before, as the shard manager does; checks every step against the bounds. */
+  function walk(steps: ReadonlyArray<'join' | 'leave'>, startWith: number): void {
+    let members = podsOf(startWith);
     let current = sticky.place(units, members);
     let nextPod = members.length;
-    // A fixed walk of joins and leaves between 2 and 50 members (no randomness: reproducible).
-    const steps = Array.from({ length: 60 }, (_, i) => (members.length <= 2 || (i % 5 !== 3 && members.length < 50) ? 'join' : 'leave'));
     for (const step of steps) {
       const previous = current;
       if (step === 'join') {
-        members = [...members, `pod-${nextPod++}`];
+        const newcomer = `pod-${nextPod++}`;
+        members = [...members, newcomer];
         current = sticky.place(units, members, previous);
-        expect(movedUnits(previous, current)).toBeLessThanOrEqual(1.1 * Math.ceil(units.length / members.length));
+        const moved = units.filter((unit) => current.get(unit) !== previous.get(unit));
+        expect(moved.length).toBeLessThanOrEqual(1.1 * Math.ceil(units.length / members.length));
+        expect(new Set(moved.map((unit) => current.get(unit)))).toEqual(new Set([newcomer]));
       } else {
-        const leaver = members[(nextPod * 7) % members.length]!;
+        const leaver = members[Math.floor(members.length / 2)]!;
         members = members.filter((member) => member !== leaver);
         current = sticky.place(units, members, previous);
         expect(movedUnits(previous, current)).toBe([...previous.values()].filter((member) => member === leaver).length);
@@ -124,6 +126,15 @@ describe('sticky bounded loads: minimal moves at every N from 2 to 50', () => {
       expect(maxOverMean(current, members, units.length)).toBeLessThanOrEqual(1.1);
       expect(current.size).toBe(units.length);
     }
+  }
+
+  it('keeps those bounds when pods join one by one from 1 to 50, then leave one by one back to 1', () => {
+    walk([...Array<'join'>(49).fill('join'), ...Array<'leave'>(49).fill('leave')], 1);
+  });
+
+  it('keeps those bounds over a mixed run of joins and leaves between 2 and 50 pods', () => {
+    // A fixed walk (no randomness: reproducible): mostly joins, every fifth step a leave.
+    walk(Array.from({ length: 60 }, (_, i) => (i % 5 === 3 ? 'leave' : 'join')), 10);
   });
 
   it('a standby fed the published placement computes it again: 0 moves, whatever the order of its inputs', () => {

@@ -184,18 +184,20 @@ export class BoundedLoadPlacement implements PlacementStrategy {
 
 /**
  * Sticky placement with bounded loads: the previous placement stands wherever it fits, and
- * only what must move, moves. Every member may hold up to ceil(units / members) units:
- * a unit stays on its previous member while that member is live and under this cap; a
- * member over the cap (after a join) keeps the units the ring gives it first, then the
- * lowest ring positions. Everything else (units of a member that left, new units, the
- * excess) is placed in ring order on the first member clockwise with room, first up to
- * floor(units / members) each and then up to the cap, so the loads end within one unit of
- * each other wherever units are plenty.
+ * only what must move, moves. Loads are exact: with U units on N members, U mod N members
+ * get ceil(U / N) units and the rest floor(U / N) (max/mean ≤ ceil(U/N) / (U/N)). The
+ * larger targets go to the members that already hold the most (ties: by member id), so as
+ * few units as possible move. A unit stays on its previous member while that member is
+ * live and within its target; a member above its target (after a join) keeps the units
+ * the ring gives it first, then the lowest ring positions. Everything else (units of a
+ * member that left, new units, the excess) is placed in ring order on the first member
+ * clockwise that is under its target.
  *
- * So a leave moves exactly the leaver's units, a join moves what the cap takes off the
- * others (about units / members, all to the newcomer), and the result depends only on
- * (units, members, previous): a standby manager fed the published assignment computes
- * that same assignment again (placing a placement changes nothing).
+ * So a leave moves exactly the leaver's units; a join moves the newcomer's target,
+ * floor(U / N), all to the newcomer, once U ≥ N(N − 1) (below that, a few single units
+ * also move between the others to keep loads within one of each other). The result
+ * depends only on (units, members, previous): a standby manager fed the published
+ * assignment computes that same assignment again (placing a placement changes nothing).
  */
 export class StickyBoundedLoadPlacement implements PlacementStrategy {
   readonly name = 'sticky-bounded-load';
@@ -212,67 +214,76 @@ export class StickyBoundedLoadPlacement implements PlacementStrategy {
     const ring = new Ring(members, this.options.virtualNodes);
     const memberCount = ring.members.length;
     const memberIndex = new Map(ring.members.map((member, index) => [member, index]));
-    const floor = Math.floor(unitIds.length / memberCount);
-    const cap = Math.ceil(unitIds.length / memberCount);
 
-    const kept: string[][] = ring.members.map(() => []);
+    const held: string[][] = ring.members.map(() => []);
     const homeless: string[] = [];
     for (const id of unitIds) {
       const member = previous.get(id);
       const index = member === undefined ? undefined : memberIndex.get(member);
       if (index === undefined) homeless.push(id);
-      else kept[index]!.push(id);
+      else held[index]!.push(id);
     }
+    const targets = exactTargets(unitIds.length, held.map((units) => units.length));
+
     const load = new Int32Array(memberCount);
-    kept.forEach((units, member) => {
+    held.forEach((units, member) => {
+      const target = targets[member]!;
       let keep = units;
-      if (units.length > cap) {
+      if (units.length > target) {
         // Which units a member keeps must not depend on the order they were listed in.
         const ranked = ringOrder(units);
         const home = [...ranked.order].filter((unit) => ring.ownerOf(ranked.positions[unit]!) === member);
         const away = [...ranked.order].filter((unit) => ring.ownerOf(ranked.positions[unit]!) !== member);
         const byPreference = [...home, ...away].map((unit) => units[unit]!);
-        keep = byPreference.slice(0, cap);
-        homeless.push(...byPreference.slice(cap));
+        keep = byPreference.slice(0, target);
+        homeless.push(...byPreference.slice(target));
       }
       for (const id of keep) placement.set(id, ring.members[member]!);
       load[member] = keep.length;
     });
 
-    const ordered = ringOrder(homeless);
-    let next = 0;
-    for (const limit of [floor, cap]) next = fillInRingOrder(ring, ordered, next, limit, load, placement);
+    fillInRingOrder(ring, ringOrder(homeless), targets, load, placement);
     return placement;
   }
 }
 
 /**
- * Places the units from `order[from]` on, in that order, each on the first member
- * clockwise of it whose load is under `limit`, until every member is at the limit;
- * returns where it stopped. Full members' points are skipped by a union-find over the
- * ring ("next point whose member has room", with path compression), so a unit far from
- * any free member costs about as much as one next to it: 1,000,000 units on 500 members
- * stay linear.
+ * Each member's load target: floor(U / N), plus one for the U mod N members holding the
+ * most units now (capped at the larger target, ties by member index), so the targets
+ * sum to U and as many units as possible stay.
  */
-function fillInRingOrder(ring: Ring, units: RingOrdered, from: number, limit: number, load: Int32Array, placement: Placement): number {
+function exactTargets(unitCount: number, held: readonly number[]): Int32Array {
+  const floor = Math.floor(unitCount / held.length);
+  const targets = new Int32Array(held.length).fill(floor);
+  const capped = held.map((count) => Math.min(count, floor + 1));
+  const byHolding = held.map((_, member) => member).sort((a, b) => capped[b]! - capped[a]! || a - b);
+  for (const member of byHolding.slice(0, unitCount % held.length)) targets[member] = floor + 1;
+  return targets;
+}
+
+/**
+ * Places every unit of `units`, in ring order, on the first member clockwise of it whose
+ * load is under its target (the targets leave room for exactly these units). Full
+ * members' points are skipped by a union-find over the ring ("next point whose member has
+ * room", with path compression), so a unit far from any member with room costs about as
+ * much as one next to it: 1,000,000 units on 500 members stay linear.
+ */
+function fillInRingOrder(ring: Ring, units: RingOrdered, targets: Int32Array, load: Int32Array, placement: Placement): void {
   const points = ring.owners.length;
   const pointsOf: number[][] = ring.members.map(() => []);
   for (let point = 0; point < points; point++) pointsOf[ring.owners[point]!]!.push(point);
   // nextOpen[p] === p: p's member has room; otherwise a step clockwise towards such a point.
   const nextOpen = new Int32Array(points);
-  let open = 0;
   const close = (member: number) => {
     for (const point of pointsOf[member]!) nextOpen[point] = (point + 1) % points;
   };
   for (let member = 0; member < load.length; member++) {
     for (const point of pointsOf[member]!) nextOpen[point] = point;
-    if (load[member]! < limit) open++;
-    else close(member);
+    if (load[member]! >= targets[member]!) close(member);
   }
-  let index = from;
-  for (; index < units.order.length && open > 0; index++) {
-    const unit = units.order[index]!;
+  for (const unit of units.order) {
     const start = ring.firstAtOrAfter(units.positions[unit]!);
+    // Terminates: the targets sum to the unit count, so while a unit is left some member has room.
     let root = start;
     while (nextOpen[root] !== root) root = nextOpen[root]!;
     for (let point = start; point !== root; ) {
@@ -282,12 +293,8 @@ function fillInRingOrder(ring: Ring, units: RingOrdered, from: number, limit: nu
     }
     const member = ring.owners[root]!;
     placement.set(units.ids[unit]!, ring.members[member]!);
-    if (++load[member]! >= limit) {
-      close(member);
-      open--;
-    }
+    if (++load[member]! >= targets[member]!) close(member);
   }
-  return index;
 }
 
 /** Units per member, every member listed (0 for none). */
