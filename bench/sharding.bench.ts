@@ -156,7 +156,7 @@ function smallN(): void {
     const meets = worst(joins) <= MINIMAL_MOVE_TARGET && worst(leaves) <= MINIMAL_MOVE_TARGET && worstBalance <= MAX_MEAN_TARGET;
     console.log(
       `${describeStrategy(strategy)}: worst join ${worst(joins).toFixed(3)} × min, worst leave ${worst(leaves).toFixed(3)} × min, ` +
-        `worst max/mean ${worstBalance.toFixed(3)} → ${meets ? 'meets' : 'misses'} the targets at every N from 2 to ${SMALL_N_MAX}`,
+        `worst max/mean ${worstBalance.toFixed(3)} → ${meets ? `meets the targets at every N from 2 to ${SMALL_N_MAX}` : 'misses the targets'}`,
     );
   }
 }

@@ -100,13 +100,11 @@ class Ring {
 
   constructor(members: readonly string[], virtualNodes: number) {
     this.members = [...new Set(members)].sort();
-    const points = this.members.flatMap((_, member) =>
-      Array.from({ length: virtualNodes }, (_, v) => ({ at: ringPosition(`${this.members[member]}#${v}`), member })),
-    );
-    // Ties (astronomically rare) are broken by member id, so the result stays deterministic.
-    points.sort((a, b) => a.at - b.at || a.member - b.member);
-    this.positions = Float64Array.from(points, (point) => point.at);
-    this.owners = Int32Array.from(points, (point) => point.member);
+    const labels = this.members.flatMap((member) => Array.from({ length: virtualNodes }, (_, v) => `${member}#${v}`));
+    // Ties (astronomically rare) are broken by label, so the result stays deterministic.
+    const points = ringOrder(labels);
+    this.positions = Float64Array.from(points.order, (label) => points.positions[label]!);
+    this.owners = Int32Array.from(points.order, (label) => Math.floor(label / virtualNodes));
   }
 
   /** Index of the first point at or after `position`, wrapping past the end. */
@@ -230,13 +228,15 @@ export class StickyBoundedLoadPlacement implements PlacementStrategy {
       const target = targets[member]!;
       let keep = units;
       if (units.length > target) {
-        // Which units a member keeps must not depend on the order they were listed in.
+        // Which units a member keeps must not depend on the order they were listed in:
+        // first those the ring gives it, then by ring position.
         const ranked = ringOrder(units);
-        const home = [...ranked.order].filter((unit) => ring.ownerOf(ranked.positions[unit]!) === member);
-        const away = [...ranked.order].filter((unit) => ring.ownerOf(ranked.positions[unit]!) !== member);
-        const byPreference = [...home, ...away].map((unit) => units[unit]!);
+        const home: string[] = [];
+        const away: string[] = [];
+        for (const unit of ranked.order) (ring.ownerOf(ranked.positions[unit]!) === member ? home : away).push(units[unit]!);
+        const byPreference = home.concat(away);
         keep = byPreference.slice(0, target);
-        homeless.push(...byPreference.slice(target));
+        for (let i = target; i < byPreference.length; i++) homeless.push(byPreference[i]!);
       }
       for (const id of keep) placement.set(id, ring.members[member]!);
       load[member] = keep.length;
