@@ -155,6 +155,18 @@ describe('sticky bounded loads: minimal moves at every N from 2 to 50', () => {
     expect(members).toContain(after.get('channel-new-1'));
   });
 
+  it('moves at most one other unit when a unit is removed, and keeps the loads within one of each other', () => {
+    const members = podsOf(7);
+    const before = sticky.place(units, members);
+    for (const removed of ['channel-0', 'channel-1', 'channel-2', 'channel-3']) {
+      const fewer = units.filter((unit) => unit !== removed);
+      const after = sticky.place(fewer, members, before);
+      expect(movedUnits(before, after)).toBeLessThanOrEqual(1);
+      const loads = [...loadsOf(after, members).values()];
+      expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('the leave check fails for stateless bounded loads, which re-place units between the pods that stay', () => {
     const bounded = new BoundedLoadPlacement();
     const excess = sizes.map((count) => {
