@@ -140,6 +140,8 @@ describe('sticky bounded loads: minimal moves at every N from 2 to 50', () => {
   it('a standby fed the published placement computes it again: 0 moves, whatever the order of its inputs', () => {
     const members = podsOf(7);
     const published = sticky.place(units, members, sticky.place(units, podsOf(6)));
+    // The published placement depends on its history, so only feeding it back reproduces it.
+    expect(movedUnits(published, sticky.place(units, members))).toBeGreaterThan(0);
     const reordered = new Map([...published].reverse());
     const recomputed = sticky.place([...units].reverse(), [...members].reverse(), reordered);
     expect(movedUnits(published, recomputed)).toBe(0);
@@ -169,13 +171,14 @@ describe('sticky bounded loads: minimal moves at every N from 2 to 50', () => {
 
   it('the leave check fails for stateless bounded loads, which re-place units between the pods that stay', () => {
     const bounded = new BoundedLoadPlacement();
-    const excess = sizes.map((count) => {
+    // A few sizes are enough to show it (all 49 take half a minute on a busy machine).
+    const excess = [5, 10, 20].map((count) => {
       const members = podsOf(count);
       const leaver = members[Math.floor(count / 2)]!;
       const before = bounded.place(units, members);
       const after = bounded.place(units, members.filter((member) => member !== leaver));
       return movedUnits(before, after) - [...before.values()].filter((member) => member === leaver).length;
     });
-    expect(Math.max(...excess)).toBeGreaterThan(0);
+    expect(Math.min(...excess)).toBeGreaterThan(0);
   });
 });

@@ -67,9 +67,9 @@ interface RingOrdered {
 /**
  * Sorts units by ring position without a comparator per pair: each key packs the top bits
  * of the position above the unit's index, so a native Float64Array sort does the work
- * (1,000,000 units: ~0.1 s, where sorting objects took ~2 s). Units sharing those top bits
- * (a few dozen in a million) are re-sorted by full position and id, so the order never
- * depends on how the units were listed.
+ * (1,000,000 units: 0.26 s against 3.7 s for sorting objects, same run on a busy machine).
+ * Units sharing those top bits (a few dozen in a million) are re-sorted by full position
+ * and id, so the order never depends on how the units were listed.
  */
 function ringOrder(ids: readonly string[]): RingOrdered {
   const positions = new Float64Array(ids.length);
