@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamKeys, type Platform } from '@parley/contracts';
 import { ChannelRepository, createPool } from '@parley/db';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
-import { BoundedLoadPlacement, ConsistentHashPlacement, ShardManager } from '@parley/sharding';
+import { BoundedLoadPlacement, ConsistentHashPlacement, ShardManager, StickyBoundedLoadPlacement, type PlacementStrategy } from '@parley/sharding';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AssignmentController } from './assignment.controller.js';
@@ -22,10 +22,12 @@ export class ShardManagerModule {
     const pool = createPool(config.DATABASE_URL);
     const channels = new ChannelRepository(pool);
 
-    const placement =
-      config.SHARD_PLACEMENT === 'bounded-load'
-        ? new BoundedLoadPlacement({ virtualNodes: config.SHARD_VIRTUAL_NODES, loadFactor: config.SHARD_LOAD_FACTOR })
-        : new ConsistentHashPlacement({ virtualNodes: config.SHARD_VIRTUAL_NODES });
+    const placements: Record<ShardManagerConfig['SHARD_PLACEMENT'], () => PlacementStrategy> = {
+      'sticky-bounded-load': () => new StickyBoundedLoadPlacement({ virtualNodes: config.SHARD_VIRTUAL_NODES }),
+      'bounded-load': () => new BoundedLoadPlacement({ virtualNodes: config.SHARD_VIRTUAL_NODES, loadFactor: config.SHARD_LOAD_FACTOR }),
+      'consistent-hash': () => new ConsistentHashPlacement({ virtualNodes: config.SHARD_VIRTUAL_NODES }),
+    };
+    const placement = placements[config.SHARD_PLACEMENT]();
     const manager = new ShardManager(
       redis,
       subscriber,
