@@ -83,8 +83,11 @@ export class HubModule {
 
     const filter = new ProblemExceptionFilter({
       allowedMethods: (path) => routes.allowedMethods(path),
-      onServerError: (error, request) =>
-        logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), method: request.method, route: request.routeOptions.url }, 'request failed'),
+      onServerError: (error, request) => {
+        // /readyz answers 503 by design while a dependency is down: the outage is logged once elsewhere, not per probe.
+        if (request.routeOptions.url === '/readyz') return;
+        logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), method: request.method, route: request.routeOptions.url }, 'request failed');
+      },
     });
 
     return {

@@ -18,6 +18,11 @@ export interface ServiceStartupOptions {
   retry: BackoffOptions;
   /** How long `stop()` waits for a step in progress before the shutdown goes on without it. */
   stopTimeoutMs: number;
+  /**
+   * A dependency is reported unreachable once it has failed its looks for this long: a
+   * connection still being opened on a busy machine is not an outage.
+   */
+  reportAfterMs: number;
 }
 
 /**
@@ -25,7 +30,7 @@ export interface ServiceStartupOptions {
  * one second of waiting, plus the step itself. The jitter spreads the pods of a
  * deployment that all wait for the same server.
  */
-export const STARTUP_DEFAULTS: ServiceStartupOptions = { retry: { baseMs: 100, maxMs: 1_000 }, stopTimeoutMs: 5_000 };
+export const STARTUP_DEFAULTS: ServiceStartupOptions = { retry: { baseMs: 100, maxMs: 1_000 }, stopTimeoutMs: 5_000, reportAfterMs: 1_000 };
 
 /** A step failed while every dependency it needs answered: retrying would not help. */
 export class StartupError extends Error {
@@ -158,9 +163,8 @@ export class ServiceStartup {
   }
 
   /**
-   * Checks `needs`. A dependency is reported unreachable (one warn line) on its second
-   * failed look in a row: the first look may come while its connection is still being
-   * opened. Its return is reported once too (info).
+   * Checks `needs`. A dependency is reported unreachable (one warn line) on the first
+   * failed look `reportAfterMs` after it began failing, and its return once (info).
    */
   private async unreachable(needs: readonly string[]): Promise<string[]> {
     if (needs.length === 0) return [];
@@ -175,7 +179,7 @@ export class ServiceStartup {
       }
       down.push(name);
       if (!outage) this.outages.set(name, { since: Date.now(), reported: false });
-      else if (!outage.reported) {
+      else if (!outage.reported && Date.now() - outage.since >= this.options.reportAfterMs) {
         outage.reported = true;
         this.logger.warn({ dependency: name, reason: result }, `${name} is unreachable (${result}): not ready; retrying with backoff`);
       }
