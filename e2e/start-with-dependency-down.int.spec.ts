@@ -13,7 +13,7 @@ import { distRoot, eventually, logDir } from './support.js';
 const READY_AFTER_RETURN_MS = 5_000;
 /** Generous: four apps starting at once on two busy cores. */
 const LISTENING_DEADLINE_MS = 60_000;
-/** After the outage line: long enough for several more looks (at most 1 s apart) that must neither log nor exit. */
+/** After the outage line (logged once a dependency has failed for 5 s): several more looks, at most 1 s apart, that must neither log nor exit. */
 const STAYS_UP_MS = 3_000;
 const APPS = ['router', 'hub', 'shard-manager', 'ingest-twitch'] as const;
 type AppName = (typeof APPS)[number];
@@ -36,6 +36,8 @@ describe('starting while a dependency is down', () => {
   let redis: OwnRedisServer;
   let ircUrl: string;
   let apps: AppProcess[] = [];
+  /** What a test stopped, so the next test finds both servers running even when this one failed. */
+  const stopped = { postgres: false, redis: false };
 
   beforeAll(async () => {
     [postgres, redis, { ircUrl }] = await Promise.all([startEmbeddedPostgres(), startRedisServer(), fake.start()]);
@@ -46,6 +48,9 @@ describe('starting while a dependency is down', () => {
   afterEach(async () => {
     await stopApps(apps);
     apps = [];
+    if (stopped.postgres) await postgres.start();
+    if (stopped.redis) await redis.start();
+    stopped.postgres = stopped.redis = false;
   });
 
   afterAll(async () => {
@@ -68,7 +73,8 @@ describe('starting while a dependency is down', () => {
       TWITCH_IRC_URL: ircUrl,
       TWITCH_BOT_LOGIN: 'parleybot',
       TWITCH_OAUTH_TOKEN: 'e2e-token',
-      TWITCH_CHANNELS: `${scenario}room`,
+      // No fixed channel list: the pod joins the ingest pool in Redis, as deployed.
+      INGEST_MEMBER_ID: `ingest-${scenario}`,
     };
     const launched = await Promise.all(APPS.map((name) => launchApp(name, { distRoot, logDir: dir, env })));
     apps = launched;
@@ -132,6 +138,7 @@ describe('starting while a dependency is down', () => {
 
   it('PostgreSQL: the apps that need it wait unready, then are ready within 5 s of its return', async () => {
     await postgres.stop();
+    stopped.postgres = true;
     const { apps: launched } = await launchAll('postgres');
     await Promise.all(Object.values(launched).map(waitUntilListening));
     const needPostgres = [launched.router, launched.hub, launched['shard-manager']];
@@ -144,9 +151,10 @@ describe('starting while a dependency is down', () => {
       await expectDownButAlive(app, 'postgres');
       expectOneClearLine(app, 'postgres', /^postgres is unreachable \(.*ECONNREFUSED.*\): not ready; retrying with backoff$/);
     }
-    expect(warnings(launched['ingest-twitch'])).toEqual([]);
+    expect(warnings(launched['ingest-twitch']).filter((line) => line.msg.includes('postgres'))).toEqual([]);
 
     await postgres.start();
+    stopped.postgres = false;
     const back = Date.now();
     const waits = await Promise.all(needPostgres.map((app) => msUntilReady(app, back)));
     console.log(`ready after PostgreSQL came back (ms): ${needPostgres.map((app, i) => `${app.name} ${waits[i]}`).join(', ')}`);
@@ -159,6 +167,7 @@ describe('starting while a dependency is down', () => {
 
   it('Redis: every app waits unready, then is ready within 5 s of its return', async () => {
     await redis.stop();
+    stopped.redis = true;
     const { apps: launched } = await launchAll('redis');
     const all = Object.values(launched);
     await Promise.all(all.map(waitUntilListening));
@@ -171,6 +180,7 @@ describe('starting while a dependency is down', () => {
     }
 
     await redis.start();
+    stopped.redis = false;
     const back = Date.now();
     const waits = await Promise.all(all.map((app) => msUntilReady(app, back)));
     console.log(`ready after Redis came back (ms): ${all.map((app, i) => `${app.name} ${waits[i]}`).join(', ')}`);

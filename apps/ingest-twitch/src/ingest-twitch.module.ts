@@ -3,7 +3,7 @@ import { StreamConsumer, StreamProducer } from '@parley/bus';
 import { StreamKeys } from '@parley/contracts';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
-import { createRedisConnection, type ServiceStartup } from '@parley/runtime';
+import { createRedisConnection, duplicateConnection, type ServiceStartup } from '@parley/runtime';
 import { ShardMember } from '@parley/sharding';
 import { RefreshingAuthProvider, SharedJoinBudget, TmiConnectionPool, TwitchActionDelivery, TwitchChatIngest, type AuthProvider } from '@parley/twitch';
 import type { Logger } from 'pino';
@@ -52,7 +52,7 @@ export class IngestTwitchModule {
         ? null
         : new ShardMember(
             redis,
-            redis.duplicate(),
+            duplicateConnection(redis, logger, 'redis subscriber'),
             { start: (unit) => connection.join(unit.name), stop: (unit) => connection.part(unit.name) },
             {
               keyPrefix: config.PARLEY_KEY_PREFIX,

@@ -3,7 +3,7 @@ import type { StreamConsumer } from '@parley/bus';
 import type { ChannelConfigCache, CommunityStats } from '@parley/commands';
 import { decodeConfigChange, type StreamKeys } from '@parley/contracts';
 import type { WebhookModuleClient } from '@parley/modules';
-import { logConnectionOutages } from '@parley/runtime';
+import { duplicateConnection } from '@parley/runtime';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -26,8 +26,7 @@ export class RouterRunner implements BeforeApplicationShutdown {
 
   constructor(private readonly deps: RouterRunnerDeps) {
     const { redis, cache, logger } = deps;
-    this.subscriber = redis.duplicate();
-    logConnectionOutages(this.subscriber, logger, 'config-change subscriber');
+    this.subscriber = duplicateConnection(redis, logger, 'config-change subscriber');
     this.subscriber.on('message', (_channel: string, message: string) => {
       const change = decodeConfigChange(message);
       if (change) cache.invalidateCommunity(change.communityId);

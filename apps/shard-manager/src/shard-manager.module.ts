@@ -3,7 +3,7 @@ import { StreamKeys, type Platform } from '@parley/contracts';
 import { ChannelRepository, createPool, migrate } from '@parley/db';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
 import { BoundedLoadPlacement, ConsistentHashPlacement, ShardManager } from '@parley/sharding';
-import { createRedisConnection, logConnectionOutages, type ServiceStartup } from '@parley/runtime';
+import { createRedisConnection, duplicateConnection, type ServiceStartup } from '@parley/runtime';
 import type { Logger } from 'pino';
 import { AssignmentController } from './assignment.controller.js';
 import type { ShardManagerConfig } from './config.js';
@@ -16,8 +16,7 @@ export class ShardManagerModule {
   static forConfig(config: ShardManagerConfig, logger: Logger, startup: ServiceStartup): DynamicModule {
     const keys = new StreamKeys(config.PARLEY_KEY_PREFIX, 1);
     const redis = createRedisConnection(config.REDIS_URL, logger);
-    const subscriber = redis.duplicate();
-    logConnectionOutages(subscriber, logger, 'redis subscriber');
+    const subscriber = duplicateConnection(redis, logger, 'redis subscriber');
     const pool = createPool(config.DATABASE_URL);
     const channels = new ChannelRepository(pool);
 

@@ -1,6 +1,6 @@
 import type { BeforeApplicationShutdown } from '@nestjs/common';
 import type { StreamKeys } from '@parley/contracts';
-import { logConnectionOutages } from '@parley/runtime';
+import { duplicateConnection } from '@parley/runtime';
 import type { ShardManager } from '@parley/sharding';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -22,8 +22,7 @@ export class ShardManagerRunner implements BeforeApplicationShutdown {
 
   constructor(private readonly deps: ShardManagerRunnerDeps) {
     const { redis, manager, logger } = deps;
-    this.configChanges = redis.duplicate();
-    logConnectionOutages(this.configChanges, logger, 'config-change subscriber');
+    this.configChanges = duplicateConnection(redis, logger, 'config-change subscriber');
     this.configChanges.on('message', () => manager.requestRebalance());
   }
 

@@ -29,6 +29,13 @@ export function createRedisConnection(url: string, logger: Logger, options: Redi
   return redis;
 }
 
+/** Another connection with the same settings (a subscriber, a blocking reader), its outages logged the same way. */
+export function duplicateConnection(redis: Redis, logger: Logger, connection: string): Redis {
+  const duplicate = redis.duplicate();
+  logConnectionOutages(duplicate, logger, connection);
+  return duplicate;
+}
+
 /**
  * ioredis emits 'error' on every failed reconnect attempt: logged as is, an outage of a
  * minute is a screenful of identical lines. This logs the loss once (warn) and the
