@@ -5,7 +5,7 @@ import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } 
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { createRedisConnection, duplicateConnection, type ServiceStartup } from '@parley/runtime';
 import { ShardMember } from '@parley/sharding';
-import { RefreshingAuthProvider, SharedJoinBudget, TmiConnectionPool, TwitchActionDelivery, TwitchChatIngest, type AuthProvider } from '@parley/twitch';
+import { RefreshingAuthProvider, SharedJoinBudget, normalizeChannel, TmiConnectionPool, TwitchActionDelivery, TwitchChatIngest, type AuthProvider } from '@parley/twitch';
 import type { Logger } from 'pino';
 import type { IngestTwitchConfig } from './config.js';
 import { IngestTwitchMetrics } from './ingest-twitch.metrics.js';
@@ -87,11 +87,13 @@ export class IngestTwitchModule {
     health.register('redis', redisReady);
     health.register('startup', startup.check);
     health.register('twitch', async () => {
-      const assigned = shardMember ? shardMember.owned().length : config.TWITCH_CHANNELS.length;
-      if (connection.joinedChannels().length < assigned) throw new Error('not joined to every assigned channel');
+      const owned = shardMember ? shardMember.owned().map((unit) => unit.name) : config.TWITCH_CHANNELS;
+      const joined = new Set(connection.joinedChannels());
+      const missing = owned.filter((channel) => !joined.has(normalizeChannel(channel)));
+      if (missing.length > 0) throw new Error(`not in ${missing.length} of the ${owned.length} channels it owns (${missing.slice(0, 3).join(', ')}…)`);
     });
     const metrics = new IngestTwitchMetrics(registry, { connection, ingest, delivery, consumer, shardMember, auth }, logger);
-    const runner = new IngestTwitchRunner({ redis, connection, consumer, channels: config.TWITCH_CHANNELS, shardMember, auth, logger });
+    const runner = new IngestTwitchRunner({ redis, connection, ingest, consumer, channels: config.TWITCH_CHANNELS, shardMember, auth, logger });
     startup.dependsOn('redis', redisReady).step('join twitch channels', ['redis'], () => runner.start());
 
     return {

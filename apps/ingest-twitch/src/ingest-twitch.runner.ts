@@ -1,13 +1,14 @@
 import type { BeforeApplicationShutdown } from '@nestjs/common';
 import type { StreamConsumer } from '@parley/bus';
 import type { ShardMember } from '@parley/sharding';
-import type { RefreshingAuthProvider, TwitchChatClient } from '@parley/twitch';
+import type { RefreshingAuthProvider, TwitchChatClient, TwitchChatIngest } from '@parley/twitch';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 interface IngestTwitchRunnerDeps {
   redis: Redis;
   connection: TwitchChatClient;
+  ingest: TwitchChatIngest;
   consumer: StreamConsumer;
   /** The fixed channel list; ignored when a shard member assigns channels. */
   channels: string[];
@@ -46,7 +47,9 @@ export class IngestTwitchRunner implements BeforeApplicationShutdown {
     await this.deps.shardMember?.drain();
     await this.deps.consumer.stop();
     await this.deps.connection.close();
+    // What was read before the close is published before the Redis connection goes.
+    await this.deps.ingest.flush();
     this.deps.auth?.stop();
-    this.deps.redis.disconnect();
+    await this.deps.redis.quit().catch(() => this.deps.redis.disconnect());
   }
 }

@@ -47,6 +47,8 @@ interface TwitchChatIngestEvents {
 export class TwitchChatIngest extends EventEmitter<TwitchChatIngestEvents> {
   private readonly options: TwitchChatIngestOptions;
   private readonly tracer = trace.getTracer('@parley/twitch');
+  /** Frames received and not yet on the bus: a shutdown waits for them (`flush`). */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly connection: TwitchChatClient,
@@ -58,14 +60,21 @@ export class TwitchChatIngest extends EventEmitter<TwitchChatIngestEvents> {
     this.options = { ...DefaultTwitchChatIngestOptions, ...options };
     // Each chat event starts its trace here; the bus carries it to the router and back.
     for (const [frame, normalize] of Object.entries(NORMALIZERS)) {
-      this.connection.on(frame as keyof typeof NORMALIZERS, (message) =>
-        void this.tracer.startActiveSpan(`twitch ${frame}`, { kind: SpanKind.PRODUCER }, (span) =>
+      this.connection.on(frame as keyof typeof NORMALIZERS, (message) => {
+        const handled = this.tracer.startActiveSpan(`twitch ${frame}`, { kind: SpanKind.PRODUCER }, (span) =>
           this.onFrame(message, normalize)
-            .catch((error: Error) => span.setStatus({ code: SpanStatusCode.ERROR, message: error.message }))
+            .catch((error: Error) => void span.setStatus({ code: SpanStatusCode.ERROR, message: error.message }))
             .finally(() => span.end()),
-        ),
-      );
+        );
+        this.inFlight.add(handled);
+        void handled.finally(() => this.inFlight.delete(handled));
+      });
     }
+  }
+
+  /** Resolves once every frame received so far is on the bus (or dead-lettered). */
+  async flush(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
   private async onFrame(message: IrcMessage, normalize: Normalizer): Promise<void> {
