@@ -163,7 +163,7 @@ describe('starting while a dependency is down', () => {
       expect(logOf(app).lines.some((line) => line.msg === 'postgres is reachable again')).toBe(true);
     }
     for (const app of Object.values(launched)) expect(app.child.exitCode).toBeNull();
-  }, 180_000);
+  }, 300_000);
 
   it('Redis: every app waits unready, then is ready within 5 s of its return', async () => {
     await redis.stop();
@@ -188,5 +188,5 @@ describe('starting while a dependency is down', () => {
       expect(waits[i], `${app.name} ready within ${READY_AFTER_RETURN_MS} ms`).toBeLessThanOrEqual(READY_AFTER_RETURN_MS);
       expect(app.child.exitCode).toBeNull();
     }
-  }, 180_000);
+  }, 300_000);
 });
