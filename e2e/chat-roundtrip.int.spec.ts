@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
 import { StreamKeys } from '@parley/contracts';
@@ -109,16 +109,18 @@ describe('a viewer types a command in Twitch chat and the bot answers', () => {
   });
 
   it('a router killed between reading and acknowledging loses nothing: another one answers, once', async () => {
-    // A PostgreSQL that accepts connections and never answers: this router reads the
-    // event, then hangs loading configuration, with the event unacknowledged.
-    const blackhole = await listenBlackhole();
+    // This router reaches PostgreSQL through a proxy that then stops answering: it reads
+    // the event, then hangs loading configuration, with the event unacknowledged. (It
+    // must reach PostgreSQL once to start at all.)
+    const proxy = await freezableProxy(new URL(database.url));
     const stuck = await launchApp('router', {
       distRoot,
       logDir,
-      env: { ...env, DATABASE_URL: `postgres://postgres@127.0.0.1:${(blackhole.address() as { port: number }).port}/x`, ROUTER_CONSUMER_NAME: 'router-stuck', PARLEY_MIGRATE_ON_START: 'false' },
+      env: { ...env, DATABASE_URL: proxy.url, ROUTER_CONSUMER_NAME: 'router-stuck', PARLEY_MIGRATE_ON_START: 'false' },
     });
     try {
       await waitUntilReady([stuck]);
+      proxy.freeze();
       // Only the stuck router may read now: stop the healthy one.
       const healthy = apps.find((app) => app.name === 'router');
       await stopProcess(healthy!.child);
@@ -135,7 +137,7 @@ describe('a viewer types a command in Twitch chat and the bot answers', () => {
       expect(botLinesReplyingTo(id)).toHaveLength(1);
     } finally {
       await stopProcess(stuck.child);
-      blackhole.close();
+      proxy.close();
     }
   });
 
@@ -162,9 +164,38 @@ function fieldsOf(flat: Array<string | number>): Record<string, string> {
   return fields;
 }
 
-function listenBlackhole(): Promise<Server> {
-  return new Promise((resolve) => {
-    const server = createServer(() => {});
-    server.listen(0, '127.0.0.1', () => resolve(server));
+/**
+ * A TCP proxy to the database at `target`; `freeze()` makes it a black hole: bytes already
+ * on the way and every new connection are held, never answered, so queries hang.
+ */
+async function freezableProxy(target: URL): Promise<{ url: string; freeze(): void; close(): void }> {
+  let frozen = false;
+  const sockets: Socket[] = [];
+  const server: Server = createServer((client) => {
+    client.on('error', () => undefined);
+    sockets.push(client);
+    if (frozen) return;
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    upstream.on('error', () => undefined);
+    sockets.push(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
   });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  return {
+    url: url.toString(),
+    freeze() {
+      frozen = true;
+      for (const socket of sockets) {
+        socket.unpipe();
+        socket.pause();
+      }
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
 }

@@ -3,9 +3,9 @@ import { StreamConsumer, StreamProducer } from '@parley/bus';
 import { StreamKeys } from '@parley/contracts';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
+import { createRedisConnection, duplicateConnection, type ServiceStartup } from '@parley/runtime';
 import { ShardMember } from '@parley/sharding';
 import { RefreshingAuthProvider, SharedJoinBudget, normalizeChannel, TmiConnectionPool, TwitchActionDelivery, TwitchChatIngest, type AuthProvider } from '@parley/twitch';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { IngestTwitchConfig } from './config.js';
 import { IngestTwitchMetrics } from './ingest-twitch.metrics.js';
@@ -14,10 +14,9 @@ import { IngestTwitchRunner } from './ingest-twitch.runner.js';
 /** Wires Twitch chat ⇄ the bus: TMI messages in as events, `twitch` actions out as chat lines. */
 @Module({})
 export class IngestTwitchModule {
-  static forConfig(config: IngestTwitchConfig, logger: Logger): DynamicModule {
+  static forConfig(config: IngestTwitchConfig, logger: Logger, startup: ServiceStartup): DynamicModule {
     const keys = new StreamKeys(config.PARLEY_KEY_PREFIX, config.PARLEY_EVENT_PARTITIONS);
-    const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true });
-    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+    const redis = createRedisConnection(config.REDIS_URL, logger);
 
     const limiter = new SlidingWindowRateLimiter(redis, { keyPrefix: keys.key('ratelimit') });
     const { TWITCH_REFRESH_TOKEN: refreshToken, TWITCH_CLIENT_ID: clientId, TWITCH_CLIENT_SECRET: clientSecret } = config;
@@ -53,7 +52,7 @@ export class IngestTwitchModule {
         ? null
         : new ShardMember(
             redis,
-            redis.duplicate(),
+            duplicateConnection(redis, logger, 'redis subscriber'),
             { start: (unit) => connection.join(unit.name), stop: (unit) => connection.part(unit.name) },
             {
               keyPrefix: config.PARLEY_KEY_PREFIX,
@@ -84,7 +83,9 @@ export class IngestTwitchModule {
 
     const registry = createMetricsRegistry('ingest-twitch');
     const health = new HealthChecks();
-    health.register('redis', redisCheck(redis));
+    const redisReady = redisCheck(redis);
+    health.register('redis', redisReady);
+    health.register('startup', startup.check);
     health.register('twitch', async () => {
       const owned = shardMember ? shardMember.owned().map((unit) => unit.name) : config.TWITCH_CHANNELS;
       const joined = new Set(connection.joinedChannels());
@@ -93,6 +94,7 @@ export class IngestTwitchModule {
     });
     const metrics = new IngestTwitchMetrics(registry, { connection, ingest, delivery, consumer, shardMember, auth }, logger);
     const runner = new IngestTwitchRunner({ redis, connection, ingest, consumer, channels: config.TWITCH_CHANNELS, shardMember, auth, logger });
+    startup.dependsOn('redis', redisReady).step('join twitch channels', ['redis'], () => runner.start());
 
     return {
       module: IngestTwitchModule,
