@@ -75,6 +75,8 @@ describe('bounded loads', () => {
 const maxOverMean = (placement: Placement, members: readonly string[], unitCount: number) =>
   Math.max(...loadsOf(placement, members).values()) / (unitCount / members.length);
 const podsOf = (count: number) => Array.from({ length: count }, (_, i) => `pod-${i}`);
+// A walk places 10,000 units ~100 times: ~10 s with both cores busy, more under the full suite.
+const WALK_TIMEOUT_MS = 120_000;
 
 describe('sticky bounded loads: minimal moves at every N from 2 to 50', () => {
   const sticky = new StickyBoundedLoadPlacement();
@@ -130,12 +132,12 @@ describe('sticky bounded loads: minimal moves at every N from 2 to 50', () => {
 
   it('keeps those bounds when pods join one by one from 1 to 50, then leave one by one back to 1', () => {
     walk([...Array<'join'>(49).fill('join'), ...Array<'leave'>(49).fill('leave')], 1);
-  });
+  }, WALK_TIMEOUT_MS);
 
   it('keeps those bounds over a mixed run of joins and leaves between 2 and 50 pods', () => {
     // A fixed walk (no randomness: reproducible): mostly joins, every fifth step a leave.
     walk(Array.from({ length: 60 }, (_, i) => (i % 5 === 3 ? 'leave' : 'join')), 10);
-  });
+  }, WALK_TIMEOUT_MS);
 
   it('a standby fed the published placement computes it again: 0 moves, whatever the order of its inputs', () => {
     const members = podsOf(7);
