@@ -148,8 +148,11 @@ describe.each(['break-before-make', 'make-before-break'] as const)('sharded Twit
     const sent = await chatter.stop();
 
     const missed = sent.filter((id) => (delivered.get(id) ?? 0) === 0).length;
-    if (makeBeforeBreak) expect(missed).toBe(0);
-    else expect(doubleJoins).toEqual([]);
+    if (makeBeforeBreak) {
+      expect(missed).toBe(0);
+      // Sticky placement moves only the leaving pod's channels: nothing else is read twice.
+      expect(new Set(doubleJoins).size).toBeLessThanOrEqual(leavingUnits);
+    } else expect(doubleJoins).toEqual([]);
     const unpublished = async () => {
       const published = await publishedEvents();
       return sent.filter((id) => (delivered.get(id) ?? 0) > 0 && published.get(`twitch:${id}`) !== 1);
