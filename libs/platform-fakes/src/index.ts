@@ -7,3 +7,12 @@ export {
   type ViewerMessage,
 } from './twitch/twitch-tmi-fake.js';
 export { DefaultTwitchAuthFakeOptions, TwitchAuthFake, type TwitchAuthFakeOptions } from './twitch/twitch-auth-fake.js';
+export {
+  DefaultYouTubeFakeOptions,
+  YouTubeFake,
+  type LiveChatMessageResource,
+  type YouTubeAuthor,
+  type YouTubeCallRecord,
+  type YouTubeFakeOptions,
+  type YouTubeQuotaCosts,
+} from './youtube/youtube-fake.js';
