@@ -16,3 +16,4 @@ export {
   type YouTubeFakeOptions,
   type YouTubeQuotaCosts,
 } from './youtube/youtube-fake.js';
+export { DefaultSlackFakeOptions, SlackFake, type SlackDeliveryRecord, type SlackFakeOptions, type SlackPostedMessage } from './slack/slack-fake.js';
