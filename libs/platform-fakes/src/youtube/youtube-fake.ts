@@ -1,9 +1,13 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { STREAM_LIST_PROTO, STREAM_LIST_PROTO_OPTIONS } from '@parley/youtube';
+
+const STREAM_LIST_PROTO = fileURLToPath(new URL('./stream_list.proto', import.meta.url));
+/** camelCase fields and enum names as strings, the shape this fake keeps its messages in. */
+const PROTO_OPTIONS: protoLoader.Options = { keepCase: false, longs: String, enums: String, defaults: false };
 
 /** What each call costs in quota units (YouTube Data API v3 quota calculator). */
 export interface YouTubeQuotaCosts {
@@ -149,7 +153,7 @@ export class YouTubeFake {
     this.http = createServer((request, response) => void this.handle(request, response));
     this.http.listen(0, this.options.host);
     await once(this.http, 'listening');
-    const definition = protoLoader.loadSync(STREAM_LIST_PROTO, STREAM_LIST_PROTO_OPTIONS);
+    const definition = protoLoader.loadSync(STREAM_LIST_PROTO, PROTO_OPTIONS);
     const proto = grpc.loadPackageDefinition(definition) as unknown as {
       youtube: { api: { v3: { V3DataLiveChatMessageService: { service: grpc.ServiceDefinition } } } };
     };
