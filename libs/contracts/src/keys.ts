@@ -39,6 +39,14 @@ export class StreamKeys {
     return `${this.prefix}:config-changes`;
   }
 
+  /**
+   * A platform API quota of one paying project for one quota day (YouTube: a Google
+   * project, days at midnight Pacific time): one hash, so one script charges it atomically.
+   */
+  quota(platform: Platform, project: string, day: string): string {
+    return `${this.prefix}:quota:{${platform}:${project}}:${day}`;
+  }
+
   /** Any other key, namespaced: `key('cooldown', community, command)`. */
   key(...parts: string[]): string {
     return [this.prefix, ...parts].join(':');

@@ -7,3 +7,14 @@ export {
   type ViewerMessage,
 } from './twitch/twitch-tmi-fake.js';
 export { DefaultTwitchAuthFakeOptions, TwitchAuthFake, type TwitchAuthFakeOptions } from './twitch/twitch-auth-fake.js';
+export {
+  DefaultYouTubeFakeOptions,
+  YouTubeFake,
+  type LiveChatMessageResource,
+  type YouTubeAuthor,
+  type YouTubeCallRecord,
+  type YouTubeFakeOptions,
+  type YouTubeQuotaCosts,
+} from './youtube/youtube-fake.js';
+export { DefaultSlackFakeOptions, SlackFake, type SlackDeliveryRecord, type SlackFakeOptions, type SlackPostedMessage } from './slack/slack-fake.js';
+export { DefaultDiscordFakeOptions, DiscordFake, type DiscordAuthor, type DiscordFakeOptions, type DiscordRestRecord } from './discord/discord-fake.js';

@@ -1,1 +1,11 @@
+export {
+  DefaultSlackEventsReceiverOptions,
+  SlackEventsReceiver,
+  type SlackEventsReceiverOptions,
+  type SlackHttpRequest,
+  type SlackHttpResponse,
+  type SlackIgnoredReason,
+  type SlackWorkspace,
+} from './events-receiver.js';
+export { SLACK_SIGNATURE_TOLERANCE_SECONDS, signSlackRequest, verifySlackSignature, type SlackSignatureVerdict } from './signature.js';
 export { slackRoles, type SlackUserFlags } from './roles.js';

@@ -1,0 +1,33 @@
+/**
+ * A refusal by the YouTube Data API, with the `reason` YouTube gives (`quotaExceeded`,
+ * `rateLimitExceeded`, `liveChatEnded`, `liveChatNotFound`, `authError`, …): callers decide
+ * on the reason, never on the message text.
+ */
+export class YouTubeApiError extends Error {
+  override readonly name = 'YouTubeApiError';
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(`${status} ${reason}: ${message}`);
+  }
+
+  /** The chat is gone for good: stop reading it. */
+  get chatOver(): boolean {
+    return this.reason === 'liveChatEnded' || this.reason === 'liveChatNotFound' || this.reason === 'liveChatDisabled';
+  }
+}
+
+/** A call the quota planner refused before it was made: the budget for it is spent. */
+export class QuotaExhaustedError extends Error {
+  override readonly name = 'QuotaExhaustedError';
+  constructor(
+    readonly project: string,
+    /** ms until the budget is whole again (midnight Pacific time). */
+    readonly retryAfterMs: number,
+    readonly why: 'daily' | 'reserved' | 'chat-cap',
+  ) {
+    super(`YouTube quota of project ${project} is spent (${why}); whole again in ${Math.ceil(retryAfterMs / 60_000)} min`);
+  }
+}
