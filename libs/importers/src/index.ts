@@ -48,4 +48,5 @@ export {
 } from './document.js';
 export { candidatesFromBundle, candidatesFromDocument, type AnyCandidate, type ItemKind, type UrlCheck } from './candidates.js';
 export { planImport, type CommunitySnapshot, type ImportPlan, type PlanAction, type PlanItem, type PlanSummary } from './plan.js';
+export { urlCheckFrom } from './url-check.js';
 export { applyImport, exportCommunity, planForCommunity, type ApplyOptions, type ApplyResult, type ImportInput } from './store.js';
