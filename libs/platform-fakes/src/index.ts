@@ -7,3 +7,6 @@ export {
   type ViewerMessage,
 } from './twitch/twitch-tmi-fake.js';
 export { DefaultTwitchAuthFakeOptions, TwitchAuthFake, type TwitchAuthFakeOptions } from './twitch/twitch-auth-fake.js';
+export { HttpApiFake, type FakeRequestRecord } from './bots/http-fake.js';
+export { DefaultNightbotApiFakeOptions, NightbotApiFake, type NightbotApiFakeOptions } from './bots/nightbot-api-fake.js';
+export { DefaultStreamElementsApiFakeOptions, StreamElementsApiFake, type StreamElementsApiFakeOptions } from './bots/streamelements-api-fake.js';
