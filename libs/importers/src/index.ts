@@ -49,5 +49,6 @@ export {
 export { candidatesFromBundle, candidatesFromDocument, type AnyCandidate, type ItemKind, type UrlCheck } from './candidates.js';
 export { planImport, type CommunitySnapshot, type ImportPlan, type PlanAction, type PlanItem, type PlanSummary } from './plan.js';
 export { DefaultImportJobsOptions, DryRunMismatchError, ImportJobs, type ImportJob, type ImportJobsOptions, type JobMode, type JobStatus, type ReportItem, type StartJob } from './jobs.js';
+export { formatReport } from './report.js';
 export { urlCheckFrom } from './url-check.js';
 export { applyImport, exportCommunity, planForCommunity, type ApplyOptions, type ApplyResult, type ImportInput } from './store.js';
