@@ -1,5 +1,5 @@
-import type { Platform, Role } from '@parley/contracts';
-import { AuditLogRepository, translatePgError, withTransaction, type Queryable } from '@parley/db';
+import type { Platform } from '@parley/contracts';
+import { AuditLogRepository, CommandRepository, translatePgError, withTransaction, type Queryable } from '@parley/db';
 import type pg from 'pg';
 import { candidatesFromBundle, candidatesFromDocument, newWebhookSecret, type AnyCandidate, type ItemKind, type PortableByKind, type UrlCheck } from './candidates.js';
 import { serializeDocument, type ChannelRef, type CommunityContent, type ParleyDocument } from './document.js';
@@ -53,24 +53,7 @@ async function readContent(db: Queryable, communityId: string, options: { lock: 
     return found.length ? found : null;
   };
   const settings = await rows<{ module: string; settings: Record<string, unknown> }>(db, 'SELECT module, settings FROM module_settings WHERE community_id = $1', [communityId]);
-  const commands = await rows<{
-    name: string;
-    aliases: string[];
-    response: string;
-    min_role: Role;
-    global_cooldown_seconds: number;
-    user_cooldown_seconds: number;
-    moderators_bypass_cooldown: boolean;
-    enabled: boolean;
-    platforms: Platform[] | null;
-    channel_ids: string[] | null;
-    module_id: string | null;
-  }>(
-    db,
-    `SELECT name, aliases, response, min_role, global_cooldown_seconds, user_cooldown_seconds, moderators_bypass_cooldown, enabled, platforms, channel_ids, module_id
-       FROM commands WHERE community_id = $1`,
-    [communityId],
-  );
+  const commands = await new CommandRepository(db).listForCommunity(communityId);
   const timers = await rows<{ name: string; message: string; interval_seconds: number; min_chat_lines: number; enabled: boolean; channel_ids: string[] | null }>(
     db,
     'SELECT name, message, interval_seconds, min_chat_lines, enabled, channel_ids FROM timers WHERE community_id = $1',
@@ -83,18 +66,18 @@ async function readContent(db: Queryable, communityId: string, options: { lock: 
     channels: channels.map((row) => ({ platform: row.platform, platformChannelId: row.platform_channel_id, name: row.name, enabled: row.enabled, botLogin: row.bot_login })),
     webhookModules: modules.map((row) => ({ name: row.name, url: row.url, timeoutMs: row.timeout_ms })),
     moduleSettings: settings.map((row) => ({ module: row.module, settings: row.settings as PortableByKind['module-setting']['settings'] })),
-    commands: commands.map((row) => ({
-      name: row.name,
-      aliases: row.aliases,
-      response: row.response,
-      minRole: row.min_role,
-      globalCooldownSeconds: row.global_cooldown_seconds,
-      userCooldownSeconds: row.user_cooldown_seconds,
-      moderatorsBypassCooldown: row.moderators_bypass_cooldown,
-      enabled: row.enabled,
-      platforms: row.platforms,
-      channels: refs(row.channel_ids),
-      module: row.module_id ? (ids.moduleName.get(row.module_id) ?? null) : null,
+    commands: commands.map((command) => ({
+      name: command.name,
+      aliases: command.aliases,
+      response: command.response,
+      minRole: command.minRole,
+      globalCooldownSeconds: command.globalCooldownSeconds,
+      userCooldownSeconds: command.userCooldownSeconds,
+      moderatorsBypassCooldown: command.moderatorsBypassCooldown,
+      enabled: command.enabled,
+      platforms: command.platforms,
+      channels: refs(command.channelIds),
+      module: command.moduleId ? (ids.moduleName.get(command.moduleId) ?? null) : null,
     })),
     timers: timers.map((row) => ({
       name: row.name,
