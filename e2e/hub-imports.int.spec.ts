@@ -98,6 +98,24 @@ describe.each(Object.keys(sources))('POST /imports from %s', (source) => {
   });
 });
 
+describe('GET /imports/{id}/events', () => {
+  it('streams the job live until it is done, the last event with the report', async () => {
+    const community = await hub.community('imp-live', ['read', 'write']);
+    const base = await hub.listen();
+    const started = await hub.request('POST', `/v1/communities/${community.id}/imports`, { token: community.key, body: { ...sources.streamelements!(), mode: 'dry-run' } });
+    const response = await fetch(`${base}${started.headers.location}/events`, { headers: { authorization: `Bearer ${community.key}` } });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/u);
+    const events = (await response.text())
+      .split('\n\n')
+      .filter((block) => block.startsWith('event: job'))
+      .map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 6)));
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.at(-1)).toMatchObject({ id: started.body.id, status: 'succeeded', phase: 'done' });
+    expect(events.at(-1).report.length).toBeGreaterThan(0);
+    expect(events.slice(0, -1).every((event: { report: unknown }) => event.report === null)).toBe(true);
+  });
+});
+
 describe('import jobs: refusals and failures', () => {
   it('an apply needs a succeeded dry run of the same source', async () => {
     const community = await hub.community('imp-refusals', ['read', 'write']);

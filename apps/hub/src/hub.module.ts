@@ -70,6 +70,8 @@ export class HubModule {
       checkUrl: urlCheckFrom(resources.urlGuard),
       nightbotUrl: config.HUB_IMPORT_NIGHTBOT_URL,
       streamElementsUrl: config.HUB_IMPORT_STREAMELEMENTS_URL,
+      watchPollMs: 250,
+      watchLimitMs: 15 * 60_000,
     });
 
     const apiKeys = new ApiKeyRepository(pool);

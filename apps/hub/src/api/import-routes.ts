@@ -23,6 +23,9 @@ export interface ImportRoutesDeps {
   /** Where the sources' APIs are (the public ones in production; the fakes in tests). */
   nightbotUrl: string;
   streamElementsUrl: string;
+  /** How often a live watch reads the job, and how long it may stay open. */
+  watchPollMs: number;
+  watchLimitMs: number;
 }
 
 const mode = z.enum(['dry-run', 'apply']).describe('dry-run first; then apply with the dry run\'s id');
@@ -143,6 +146,52 @@ export function addImportRoutes(registry: RouteRegistry<Access, RequestContext>,
       const job = await deps.jobs.find(params.communityId, params.jobId);
       if (!job) throw new HttpProblem(404, `There is no import ${params.jobId.slice(0, 64)} in this community.`);
       return { status: 200, body: job };
+    },
+  });
+
+  registry.add({
+    method: 'GET',
+    path: '/v1/communities/{communityId}/imports/{jobId}/events',
+    operationId: 'watch-import',
+    summary: 'An import job live (Server-Sent Events): `event: job` with the job each time its status, phase or progress moves; ends when it is done',
+    tags: ['imports'],
+    access: 'read',
+    params: JobParams,
+    responses: { 200: { description: 'An event stream of `event: job`, the job as JSON in `data`; the last one has the report', contentType: 'text/event-stream', schema: z.string() } },
+    handler: async ({ params, request, reply }) => {
+      let job = await deps.jobs.find(params.communityId, params.jobId);
+      if (!job) throw new HttpProblem(404, `There is no import ${params.jobId.slice(0, 64)} in this community.`);
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+        connection: 'close',
+      });
+      let open = true;
+      request.raw.on('close', () => (open = false));
+      const deadline = Date.now() + deps.watchLimitMs;
+      let last = '';
+      // Jobs may run on another replica, so the row is the source of truth: poll it.
+      try {
+        while (open && job) {
+          const state = `${job.status}/${job.phase}/${job.done}/${job.total}`;
+          const finished = job.status === 'succeeded' || job.status === 'failed';
+          if (state !== last || finished) raw.write(`event: job\ndata: ${JSON.stringify(finished ? job : { ...job, report: null })}\n\n`);
+          last = state;
+          if (finished || Date.now() > deadline) break;
+          await new Promise((resolve) => setTimeout(resolve, deps.watchPollMs));
+          job = await deps.jobs.find(params.communityId, params.jobId);
+        }
+      } catch {
+        // The database went away mid-watch: the client reconnects (SSE retry) or polls the job.
+        raw.write('event: interrupted\ndata: {}\n\n');
+      } finally {
+        raw.end();
+      }
+      return undefined;
     },
   });
 
