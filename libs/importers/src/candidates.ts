@@ -207,8 +207,7 @@ function timerCandidate(timer: SourceTimer): Candidate<'timer'> {
 export function candidatesFromBundle(bundle: SourceBundle, commandPrefix: string): AnyCandidate[] {
   const candidates: AnyCandidate[] = [];
   for (const record of bundle.unreadable) {
-    const kind: ItemKind = record.kind === 'file' ? 'command' : record.kind;
-    candidates.push(rejected(kind, record.ref, record.ref, `unreadable: ${record.reason}`, null) as AnyCandidate);
+    candidates.push(rejected(record.kind as ItemKind, record.ref, record.ref, `unreadable: ${record.reason}`, null) as AnyCandidate);
   }
   // Nightbot aliases that only pass the viewer's input on are aliases of their target.
   const aliasOf = new Map<string, string[]>();

@@ -98,7 +98,7 @@ export interface SourceCounter {
 
 /** A record the reader could not take in at all, with why (bad shape, wrong type…). */
 export interface UnreadableRecord {
-  kind: 'command' | 'timer' | 'quote' | 'counter' | 'file';
+  kind: 'command' | 'timer' | 'quote' | 'counter';
   ref: string;
   reason: string;
 }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ImportError } from '../errors.js';
 import { cronEveryMinutes, nightbotBundle } from './nightbot.js';
 import { streamElementsBundle } from './streamelements.js';
-import { readStreamlabsChatbot, splitSlcbQuote } from './streamlabs-chatbot.js';
+import { SLCB_MAX_FILE_BYTES, readStreamlabsChatbot, splitSlcbQuote } from './streamlabs-chatbot.js';
 
 const fixture = (path: string) => readFileSync(new URL(`../../fixtures/${path}`, import.meta.url));
 const json = (path: string) => JSON.parse(fixture(path).toString('utf8'));
@@ -76,6 +77,15 @@ describe('Streamlabs Chatbot', () => {
       [2, 'Chat is always right (except when it is not)', null],
       [3, '', null],
     ]);
+  });
+
+  it('refuses a spreadsheet that unpacks to far more than it weighs (zip bomb) before inflating it', () => {
+    const bomb = zipSync({
+      'xl/workbook.xml': strToU8('<workbook><sheets><sheet name="Quotes" r:id="rId1"/></sheets></workbook>'),
+      'xl/worksheets/sheet1.xml': new Uint8Array(24 * 1024 * 1024),
+    });
+    expect(bomb.byteLength).toBeLessThan(SLCB_MAX_FILE_BYTES);
+    expect(() => readStreamlabsChatbot([{ name: 'Quotes.xlsx', bytes: bomb }])).toThrow(expect.objectContaining({ code: 'too-large' }));
   });
 
   it('splits "text [game] [date]" cells', () => {
