@@ -16,6 +16,9 @@ CREATE TABLE import_items (
   source text NOT NULL CONSTRAINT import_items_source_known CHECK (source IN ('nightbot', 'streamelements', 'streamlabs-chatbot', 'parley')),
   ref text NOT NULL,
   original jsonb NULL,
+  -- The row as the import wrote it: a later import updates the row only while it still
+  -- equals this (an edit made in Parley since is never overwritten).
+  written jsonb NOT NULL,
   inert text[] NOT NULL DEFAULT '{}',
   notes text[] NOT NULL DEFAULT '{}',
   imported_at timestamptz NOT NULL DEFAULT now(),

@@ -132,6 +132,7 @@ function commandCandidate(command: SourceCommand, prefix: string, aliasOf: Map<s
   for (const other of command.otherTriggers) notes.push(`${other.match} trigger "${other.value.slice(0, 64)}" not imported: Parley matches command names only`);
   if (command.whenLive !== command.whenOffline) notes.push(`${command.whenLive ? 'ran only while live' : 'ran only while offline'} in the source; Parley answers at any time`);
   if (command.hidden) notes.push('hidden from the public command list in the source');
+  if (!command.enabled) notes.push('disabled in the source; imported disabled');
   if (command.uses) notes.push(`its use count (${command.uses}) is not carried over`);
   if (command.replyMode === 'whisper' && !notes.some((note) => note.includes('whisper'))) notes.push('the source whispered the answer; Parley answers in chat');
 

@@ -149,6 +149,33 @@ describe('what each source report says', () => {
   });
 });
 
+describe('re-importing after a change', () => {
+  it('updates what changed at the source (one audit entry with before and after), never what was edited in Parley', async () => {
+    const { id } = await communities.create({ slug: 'changes', name: 'c' });
+    await applyImport(database.pool, id, inputs.nightbot!(), { actor: 'test' });
+    const changed = (edit: (commands: Array<{ name: string; message: string }>) => void): ImportInput => {
+      const commands = json('nightbot/commands.json');
+      edit(commands.commands);
+      return { source: 'nightbot', bundle: nightbotBundle(commands, json('nightbot/timers.json')) };
+    };
+    const atSource = changed((commands) => {
+      commands.find((command) => command.name === '!discord')!.message = 'New invite: https://discord.gg/new';
+      commands.find((command) => command.name === '!lurk')!.message = 'lurking, changed at the source';
+    });
+    await database.pool.query("UPDATE commands SET response = 'edited by a moderator in Parley' WHERE community_id = $1 AND name = 'lurk'", [id]);
+    const before = await auditCount(id);
+    const applied = await applyImport(database.pool, id, atSource, { actor: 'test' });
+    expect(reported(applied.plan, '!discord')).toMatchObject({ action: 'update', reason: 'changes response' });
+    expect(reported(applied.plan, '!lurk')).toMatchObject({ action: 'skip', reason: expect.stringMatching(/changed in Parley since nightbot imported it/u) });
+    expect(applied.changes).toBe(1);
+    const { rows } = await database.pool.query('SELECT before, after FROM audit_log WHERE community_id = $1 ORDER BY id DESC LIMIT 1', [id]);
+    expect(rows[0].before.response).toBe('Join the Discord, $(user): https://discord.gg/example');
+    expect(rows[0].after.response).toBe('New invite: https://discord.gg/new');
+    expect(await auditCount(id)).toBe(before + 1);
+    expect((await applyImport(database.pool, id, atSource, { actor: 'test' })).changes).toBe(0);
+  });
+});
+
 describe('hostile input', () => {
   it('imports no dangerous command: eval and urlfetch are inert, collisions are skipped, nothing is fetched', async () => {
     let hits = 0;

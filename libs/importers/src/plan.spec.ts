@@ -18,27 +18,42 @@ const command = (name: string, extra: Partial<PortableCommand> = {}): PortableCo
   ...extra,
 });
 const candidate = (fields: PortableCommand): AnyCandidate => ({ kind: 'command', key: fields.name, ref: `!${fields.name}`, fields, reason: null, inert: [], notes: [], original: null });
-const snapshot = (commands: PortableCommand[], provenance: Array<[string, 'nightbot' | 'parley']> = []): CommunitySnapshot => {
+const snapshot = (commands: PortableCommand[], provenance: Array<[string, { source: 'nightbot' | 'parley'; written: unknown }]> = []): CommunitySnapshot => {
   const content: CommunityContent = { settings: { commandPrefix: '!', cooldownNotice: false }, channels: [], webhookModules: [], moduleSettings: [], commands, timers: [], quotes: [], counters: [] };
   return { content, provenance: new Map(provenance), foreignChannels: new Set() };
 };
 
 describe('planImport', () => {
-  it('creates what is missing, leaves what is equal, and updates only rows it imported itself', () => {
+  it('creates what is missing, leaves what is equal, and updates only rows it imported itself and nobody edited since', () => {
     const plan = planImport(
       'nightbot',
-      [candidate(command('new')), candidate(command('same')), candidate(command('mine', { response: 'changed' })), candidate(command('theirs', { response: 'changed' }))],
-      snapshot([command('same'), command('mine'), command('theirs')], [['command:mine', 'nightbot']]),
+      [
+        candidate(command('new')),
+        candidate(command('same')),
+        candidate(command('mine', { response: 'changed' })),
+        candidate(command('theirs', { response: 'changed' })),
+        candidate(command('edited', { response: 'changed at the source' })),
+      ],
+      snapshot(
+        [command('same'), command('mine'), command('theirs'), command('edited', { response: 'edited in Parley' })],
+        [
+          ['command:mine', { source: 'nightbot', written: command('mine') }],
+          ['command:theirs', { source: 'parley', written: command('theirs') }],
+          ['command:edited', { source: 'nightbot', written: command('edited') }],
+        ],
+      ),
     );
     expect(plan.items.map((item) => [item.key, item.action])).toEqual([
       ['new', 'create'],
       ['same', 'unchanged'],
       ['mine', 'update'],
       ['theirs', 'skip'],
+      ['edited', 'skip'],
     ]);
+    expect(plan.items[4]!.reason).toMatch(/changed in Parley since nightbot imported it/u);
     expect(plan.items[2]!.reason).toBe('changes response');
     expect(plan.items[2]!.before).toMatchObject({ response: 'mine!' });
-    expect(plan.summary).toEqual({ create: 1, update: 1, unchanged: 1, skip: 1, inert: 0 });
+    expect(plan.summary).toEqual({ create: 1, update: 1, unchanged: 1, skip: 2, inert: 0 });
   });
 
   it('never lets a name or alias answer for two commands', () => {

@@ -47,8 +47,8 @@ export interface ImportPlan {
 /** The community as the planner sees it. */
 export interface CommunitySnapshot {
   content: CommunityContent;
-  /** `kind:key` → the source that last imported the row. */
-  provenance: ReadonlyMap<string, SourceName>;
+  /** `kind:key` → the source that last imported the row, and the row as it wrote it. */
+  provenance: ReadonlyMap<string, { source: SourceName; written: unknown }>;
   /** `platform:id` of channels that belong to other communities. */
   foreignChannels: ReadonlySet<string>;
 }
@@ -153,12 +153,19 @@ export function planImport(source: SourceName, candidates: readonly AnyCandidate
     let reason: string | null = null;
     if (!current) action = 'create';
     else if (comparable(candidate.kind, current) === comparable(candidate.kind, fields)) action = 'unchanged';
-    else if (candidate.kind === 'settings' || snapshot.provenance.get(id) === source) {
+    else {
+      const imported = snapshot.provenance.get(id);
+      if (candidate.kind !== 'settings' && imported?.source !== source) {
+        skip(`a ${LABEL[candidate.kind]} "${candidate.key.slice(0, 64)}" already exists and was not imported from ${source}; it is left as it is`);
+        continue;
+      }
+      // Only the source changed it: an edit made in Parley since the last import wins.
+      if (candidate.kind !== 'settings' && comparable(candidate.kind, current) !== comparable(candidate.kind, imported!.written as PortableByKind[ItemKind])) {
+        skip(`the ${LABEL[candidate.kind]} "${candidate.key.slice(0, 64)}" was changed in Parley since ${source} imported it; it is left as it is`);
+        continue;
+      }
       action = 'update';
       reason = changedFields(current, fields);
-    } else {
-      skip(`a ${LABEL[candidate.kind]} "${candidate.key.slice(0, 64)}" already exists and was not imported from ${source}; it is left as it is`);
-      continue;
     }
     if (candidate.kind === 'command') {
       const command = fields as PortableByKind['command'];

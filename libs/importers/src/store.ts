@@ -96,7 +96,11 @@ async function readContent(db: Queryable, communityId: string, options: { lock: 
 
 async function readSnapshot(db: Queryable, communityId: string, channelKeys: readonly string[], lock: boolean): Promise<{ snapshot: CommunitySnapshot; ids: Ids }> {
   const { content, ids } = await readContent(db, communityId, { lock });
-  const provenance = await rows<{ kind: string; key: string; source: SourceName }>(db, 'SELECT kind, key, source FROM import_items WHERE community_id = $1', [communityId]);
+  const provenance = await rows<{ kind: string; key: string; source: SourceName; written: unknown }>(
+    db,
+    'SELECT kind, key, source, written FROM import_items WHERE community_id = $1',
+    [communityId],
+  );
   const foreign = channelKeys.length
     ? await rows<{ key: string }>(
         db,
@@ -107,7 +111,7 @@ async function readSnapshot(db: Queryable, communityId: string, channelKeys: rea
   return {
     snapshot: {
       content,
-      provenance: new Map(provenance.map((row) => [`${row.kind}:${row.key}`, row.source])),
+      provenance: new Map(provenance.map((row) => [`${row.kind}:${row.key}`, { source: row.source, written: row.written }])),
       foreignChannels: new Set(foreign.map((row) => row.key)),
     },
     ids,
@@ -190,10 +194,10 @@ export async function applyImport(pool: pg.Pool, communityId: string, input: Imp
       });
       await rows(
         tx,
-        `INSERT INTO import_items (community_id, kind, key, source, ref, original, inert, notes) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
+        `INSERT INTO import_items (community_id, kind, key, source, ref, original, written, inert, notes) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9)
          ON CONFLICT (community_id, kind, key) DO UPDATE SET source = EXCLUDED.source, ref = EXCLUDED.ref, original = EXCLUDED.original,
-           inert = EXCLUDED.inert, notes = EXCLUDED.notes, imported_at = now()`,
-        [communityId, item.kind, item.key, input.source, item.ref, item.original === null ? null : JSON.stringify(item.original), item.inert, item.notes],
+           written = EXCLUDED.written, inert = EXCLUDED.inert, notes = EXCLUDED.notes, imported_at = now()`,
+        [communityId, item.kind, item.key, input.source, item.ref, item.original === null ? null : JSON.stringify(item.original), JSON.stringify(item.fields), item.inert, item.notes],
       );
       await options.onProgress?.(++done, writes.length);
     }
