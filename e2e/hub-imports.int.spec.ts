@@ -131,7 +131,7 @@ describe('import jobs: refusals and failures', () => {
   });
 
   it('a refused token, a malformed file and a hostile document end as failed jobs or skipped items, never a crash', async () => {
-    const community = await hub.community('imp-hostile', ['read', 'write']);
+    const community = await hub.community('imp-hostile');
     const refused = await runJob(community, { source: 'nightbot', token: 'not-a-token', mode: 'dry-run' });
     expect(refused).toMatchObject({ status: 'failed', error: { code: 'source-auth' } });
     expect(refused.error.message).not.toContain('not-a-token');
@@ -160,6 +160,10 @@ describe('import jobs: refusals and failures', () => {
     const community = await hub.community('imp-readonly', ['read']);
     const started = await hub.request('POST', `/v1/communities/${community.id}/imports`, { token: community.key, body: { ...sources.nightbot!(), mode: 'dry-run' } });
     expect(started.status).toBe(403);
+    const writer = await hub.community('imp-writer', ['read', 'write']);
+    const document = await hub.request('POST', `/v1/communities/${writer.id}/imports`, { token: writer.key, body: { source: 'parley', mode: 'dry-run', document: '{}' } });
+    expect(document.status).toBe(403);
+    expect(document.body.detail).toMatch(/admin/u);
     expect((await hub.request('GET', `/v1/communities/${community.id}/export`, { token: community.key })).status).toBe(200);
   });
 });
@@ -176,7 +180,7 @@ describe('GET /export and import parley', () => {
     expect(exported.headers['content-type']).toMatch(/^application\/json/u);
     expect(exported.body.format).toBe('parley.community');
 
-    const target = await hub.community('exp-target', ['read', 'write']);
+    const target = await hub.community('exp-target');
     const dryRun = await runJob(target, { source: 'parley', mode: 'dry-run', document: exported.text });
     expect(dryRun.summary.skip).toBe(0);
     const apply = await runJob(target, { source: 'parley', mode: 'apply', dryRunId: dryRun.id, document: exported.text });

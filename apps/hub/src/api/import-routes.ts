@@ -10,6 +10,7 @@ import {
   type ImportJobs,
   type UrlCheck,
 } from '@parley/importers';
+import { authorize } from '@parley/api-auth';
 import type { Queryable } from '@parley/db';
 import { HttpProblem, type RouteRegistry } from '@parley/http-api';
 import { z } from 'zod';
@@ -109,13 +110,18 @@ export function addImportRoutes(registry: RouteRegistry<Access, RequestContext>,
     method: 'POST',
     path: '/v1/communities/{communityId}/imports',
     operationId: 'start-import',
-    summary: 'Start an import from Nightbot, StreamElements, Streamlabs Chatbot or a Parley export (a dry run, or the apply of one)',
+    summary: 'Start an import from Nightbot, StreamElements, Streamlabs Chatbot or a Parley export (a dry run, or the apply of one; a Parley export needs the admin scope)',
     tags: ['imports'],
     access: 'write',
     params: CommunityIdParams,
     body: ImportRequest,
     responses: { 202: { description: 'The job, queued; poll its URL (Location) for progress and the report', schema: Job } },
     handler: async ({ params, body, context }) => {
+      // A Parley document also carries the community's settings (prefix, cooldown notice),
+      // which only an admin key may change (PATCH /communities/{id} is admin too).
+      if (body.source === 'parley' && context.principal && authorize(context.principal, 'admin', params.communityId) !== 'ok') {
+        throw new HttpProblem(403, 'Importing a Parley document changes community settings: it needs the "admin" scope.');
+      }
       try {
         const job = await deps.jobs.start({
           communityId: params.communityId,
