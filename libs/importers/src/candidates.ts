@@ -71,6 +71,8 @@ export function itemKey(kind: ItemKind, fields: PortableByKind[ItemKind]): strin
 }
 
 const MAX_TEXT = 500;
+/** `quotes.number` is a PostgreSQL integer. */
+const MAX_QUOTE_NUMBER = 2 ** 31 - 1;
 const MAX_COOLDOWN = 86_400;
 const COMMAND_NAME = /^[a-z0-9_][a-z0-9_-]{0,63}$/u;
 
@@ -231,7 +233,8 @@ export function candidatesFromBundle(bundle: SourceBundle, commandPrefix: string
     const key = String(quote.number);
     const text = quote.text.trim();
     const ref = `#${quote.number}`;
-    if (text === '') candidates.push(rejected('quote', key, ref, 'empty quote', quote));
+    if (!Number.isSafeInteger(quote.number) || quote.number < 0 || quote.number > MAX_QUOTE_NUMBER) candidates.push(rejected('quote', key, ref, `quote number ${key.slice(0, 16)} is outside 0…${MAX_QUOTE_NUMBER}`, quote));
+    else if (text === '') candidates.push(rejected('quote', key, ref, 'empty quote', quote));
     else if (text.length > MAX_TEXT) candidates.push(rejected('quote', key, ref, `quote is ${text.length} characters; Parley keeps at most ${MAX_TEXT}`, quote));
     else {
       const notes = quote.game || quote.createdAt ? ['its game and date are not kept (Parley quotes hold text and author)'] : [];

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { candidatesFromBundle } from '../candidates.js';
 import { ImportError } from '../errors.js';
 import { cronEveryMinutes, nightbotBundle } from './nightbot.js';
 import { streamElementsBundle } from './streamelements.js';
@@ -54,6 +55,12 @@ describe('StreamElements', () => {
     expect(bundle.timers[0]).toMatchObject({ rotation: 'sequential', schedule: { everyMinutes: 20 }, minLines: 2 });
     expect(bundle.quotes.map((quote) => quote.number)).toEqual([1, 2, 4]);
     expect(bundle.counters).toEqual([{ name: 'deaths', value: 31 }, { name: 'Boss Kills', value: 7 }]);
+  });
+
+  it('rejects a quote number PostgreSQL cannot hold instead of failing the whole apply', () => {
+    const bundle = streamElementsBundle({ ...bodies(), quotes: [{ id: 2 ** 40, text: 'far out' }] });
+    const [quote] = candidatesFromBundle(bundle, '!').filter((candidate) => candidate.kind === 'quote');
+    expect(quote).toMatchObject({ fields: null, reason: expect.stringMatching(/outside 0/u) });
   });
 });
 
