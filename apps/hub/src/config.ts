@@ -37,6 +37,10 @@ export const HubConfigSchema = z.object({
   HUB_WEBHOOK_ALLOWLIST: csvList([]),
   /** Open live tails (SSE) per hub process. */
   HUB_MAX_TAILS: positiveInt(100),
+  /** Nightbot's API for imports (a fake in tests). */
+  HUB_IMPORT_NIGHTBOT_URL: z.url({ protocol: /^https?$/ }).default('https://api.nightbot.tv'),
+  /** StreamElements' API for imports (a fake in tests). */
+  HUB_IMPORT_STREAMELEMENTS_URL: z.url({ protocol: /^https?$/ }).default('https://api.streamelements.com/kappa/v2'),
   /** Trust X-Forwarded-For from this many proxy hops (the ingress) for the client IP; 0 = none. */
   HUB_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });

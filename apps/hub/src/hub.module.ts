@@ -4,6 +4,7 @@ import { Authenticator } from '@parley/api-auth';
 import { CommunityStats } from '@parley/commands';
 import { StreamKeys } from '@parley/contracts';
 import { ApiKeyRepository, CommunityAdminRepository, createPool, migrate } from '@parley/db';
+import { ImportJobs, urlCheckFrom } from '@parley/importers';
 import { IdempotencyStore, ProblemExceptionFilter, RequestRateLimiter, RouteRegistry } from '@parley/http-api';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
 import { createRedisConnection, type ServiceStartup } from '@parley/runtime';
@@ -14,6 +15,7 @@ import { ApiGate, type Access, type RequestContext } from './api/access.js';
 import { ChangeWriter } from './api/change-writer.js';
 import { addAuditRoutes, addCommunityRoutes } from './api/community-routes.js';
 import { LiveTails } from './api/live-tail.js';
+import { addImportRoutes } from './api/import-routes.js';
 import { addLiveRoutes } from './api/live-routes.js';
 import { addAliasRoutes, addResources } from './api/resources.js';
 import type { HubConfig } from './config.js';
@@ -61,6 +63,19 @@ export class HubModule {
     addAuditRoutes(routes, { db: pool });
     const tails = new LiveTails(redis, keys, { maxTails: config.HUB_MAX_TAILS }, (open) => metrics.tailsOpen.set(open));
     addLiveRoutes(routes, { db: pool, stats: new CommunityStats(redis, keys), tails });
+    const importJobs = new ImportJobs(pool, {
+      onApplied: (communityId, result) => (result.affectsRouter ? writer.announce(communityId) : undefined),
+      onUnexpectedError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'import job failed'),
+    });
+    addImportRoutes(routes, {
+      db: pool,
+      jobs: importJobs,
+      checkUrl: urlCheckFrom(resources.urlGuard),
+      nightbotUrl: config.HUB_IMPORT_NIGHTBOT_URL,
+      streamElementsUrl: config.HUB_IMPORT_STREAMELEMENTS_URL,
+      watchPollMs: 250,
+      watchLimitMs: 15 * 60_000,
+    });
 
     const apiKeys = new ApiKeyRepository(pool);
     const window = config.HUB_RATE_LIMIT_WINDOW_MS;
