@@ -45,6 +45,14 @@ export class RouterMetrics {
       labelNames: ['result'] as const,
       registers: [registry],
     });
+    new Gauge({
+      name: 'parley_router_config_cache_channels',
+      help: 'Channels (owned or not) whose configuration the router holds in memory.',
+      registers: [registry],
+      collect() {
+        this.set(cache.size);
+      },
+    });
     const degraded = new Gauge({
       name: 'parley_router_config_degraded',
       help: '1 while configuration cannot be loaded and the router answers from its cache.',

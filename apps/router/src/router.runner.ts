@@ -45,6 +45,7 @@ export class RouterRunner implements OnApplicationBootstrap, BeforeApplicationSh
     await this.deps.consumer.stop();
     await this.deps.stats.stop().catch(() => undefined);
     this.deps.modules.close();
+    this.deps.cache.close();
     this.subscriber?.disconnect();
     await this.deps.pool.end();
     this.deps.redis.disconnect();
