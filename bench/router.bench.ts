@@ -8,10 +8,16 @@
  * steady 2,000 events/s after a warm-up, with the router's event-loop delay and GC pauses
  * over the same window. All against the real Redis and PostgreSQL. Stops by itself.
  *
- * Environment: BENCH_EVENTS (100000 per throughput run), BENCH_STEADY_SECONDS (10).
+ * Throughput is given twice: events/s on the wall clock (what the machine delivered, shared
+ * with whatever else runs on it) and events per CPU second of the consumer processes (their
+ * own cost per event, which a busy machine barely moves); each as a ratio of the bare work's.
+ *
+ * Environment: BENCH_EVENTS (100000 per throughput run), BENCH_STEADY_RATE (2000 events/s),
+ * BENCH_STEADY_SECONDS (10).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +31,7 @@ import { Redis } from 'ioredis';
 import { percentile, redisBenchmark, table } from './support.js';
 
 const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
-const STEADY_RATE = 2_000;
+const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 2_000);
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 10);
 /** The steady run starts a fresh router: its first seconds (JIT, connections, cold cache) are not the steady state. */
 const WARMUP_SECONDS = 3;
@@ -34,6 +40,7 @@ const DRAIN_TIMEOUT_MS = 180_000;
 const PARTITIONS = 4;
 /** What an ingest at a 1 % sampling ratio writes: one event in a hundred carries a sampled trace context. */
 const SAMPLED_EVERY = 100;
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 // Compiled to dist/bench/: the apps are beside it in dist/apps.
 const distRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -126,7 +133,19 @@ async function drained(keys: StreamKeys, expectedActions: number): Promise<void>
 interface Consumers {
   keys: StreamKeys;
   apps: AppProcess[];
+  pids: number[];
   stop(): Promise<void>;
+}
+
+/** CPU seconds (user + system) the processes have used so far, from /proc (Linux). */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
 }
 
 function newKeys(): StreamKeys {
@@ -156,7 +175,7 @@ async function startRouters(count: number, env: Record<string, string> = {}): Pr
     );
   }
   await waitUntilReady(apps);
-  return { keys, apps, stop: () => stopApps(apps) };
+  return { keys, apps, pids: apps.map((app) => app.child.pid!), stop: () => stopApps(apps) };
 }
 
 /** bench/bare-router.ts as a process of its own, like a router. */
@@ -170,11 +189,18 @@ async function startBare(): Promise<Consumers> {
     child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`bare-router exited with code ${code}`)));
   });
-  return { keys, apps: [], stop: () => stopProcess(child) };
+  return { keys, apps: [], pids: [child.pid!], stop: () => stopProcess(child) };
 }
 
-async function throughput(start: () => Promise<Consumers>): Promise<number> {
-  const { keys, stop } = await start();
+interface Throughput {
+  /** Wall clock: what the machine delivered, shared with everything else running on it. */
+  eventsPerSecond: number;
+  /** Per CPU second the consumer processes used: their own cost per event, whatever the machine's load. */
+  eventsPerCpuSecond: number;
+}
+
+async function throughput(start: () => Promise<Consumers>): Promise<Throughput> {
+  const { keys, pids, stop } = await start();
   try {
     // Warm the configuration caches so the figure is the steady state.
     await publish(keys, channels.map((_, i) => event(i)));
@@ -182,10 +208,12 @@ async function throughput(start: () => Promise<Consumers>): Promise<number> {
     await redis.del(keys.actions('twitch'));
 
     const events = Array.from({ length: THROUGHPUT_EVENTS }, (_, i) => event(i));
+    const cpuBefore = cpuSeconds(pids);
     const started = performance.now();
     for (let i = 0; i < events.length; i += 5_000) await publish(keys, events.slice(i, i + 5_000));
     await drained(keys, THROUGHPUT_EVENTS);
-    return THROUGHPUT_EVENTS / ((performance.now() - started) / 1_000);
+    const seconds = (performance.now() - started) / 1_000;
+    return { eventsPerSecond: THROUGHPUT_EVENTS / seconds, eventsPerCpuSecond: THROUGHPUT_EVENTS / (cpuSeconds(pids) - cpuBefore) };
   } finally {
     await stop();
   }
@@ -296,22 +324,27 @@ try {
 
   // The bare figure is taken before and after the routers' and averaged, so drift in the
   // machine's load during the run moves both sides of the ratio alike.
+  const report = (label: string, result: Throughput, extra = '') =>
+    console.log(`${label}: ${result.eventsPerSecond.toFixed(0)} events/s, ${result.eventsPerCpuSecond.toFixed(0)} events per CPU second${extra} (load ${load()})`);
   const bareBefore = await throughput(startBare);
-  console.log(`bare Redis work: ${bareBefore.toFixed(0)} events/s (load ${load()})`);
+  report('bare Redis work', bareBefore);
   const routerOff = await throughput(() => startRouters(1, TRACING.off));
-  console.log(`1 router, tracing off: ${routerOff.toFixed(0)} events/s (load ${load()})`);
+  report('1 router, tracing off', routerOff);
   const routerIds = await throughput(() => startRouters(1, TRACING.idsOnly));
-  console.log(`1 router, trace ids only: ${routerIds.toFixed(0)} events/s (load ${load()})`);
+  report('1 router, trace ids only', routerIds);
   const spansBefore = received.spans;
   const tracesBefore = received.traces.size;
   const routerSampled = await throughput(() => startRouters(1, TRACING.sampledExport));
   const exported = { spans: received.spans - spansBefore, traces: received.traces.size - tracesBefore };
-  console.log(`1 router, 1 % sampled, OTLP export: ${routerSampled.toFixed(0)} events/s, ${exported.spans} spans in ${exported.traces} traces received (load ${load()})`);
+  report('1 router, 1 % sampled, OTLP export', routerSampled, `, ${exported.spans} spans in ${exported.traces} traces received`);
   const bareAfter = await throughput(startBare);
-  console.log(`bare Redis work again: ${bareAfter.toFixed(0)} events/s (load ${load()})`);
+  report('bare Redis work again', bareAfter);
   const threeRouters = await throughput(() => startRouters(3));
-  console.log(`3 routers: ${threeRouters.toFixed(0)} events/s (load ${load()})`);
-  const bare = (bareBefore + bareAfter) / 2;
+  report('3 routers', threeRouters);
+  const bare: Throughput = {
+    eventsPerSecond: (bareBefore.eventsPerSecond + bareAfter.eventsPerSecond) / 2,
+    eventsPerCpuSecond: (bareBefore.eventsPerCpuSecond + bareAfter.eventsPerCpuSecond) / 2,
+  };
 
   const steady = await steadyLatency(TRACING.idsOnly);
   console.log(`latency at ${STEADY_RATE} events/s over ${STEADY_SECONDS} s after ${WARMUP_SECONDS} s warm-up: ${steady.latencies.length} answers (load ${load()})`);
@@ -331,13 +364,20 @@ try {
     return { 'redis-benchmark (-P 16)': name, 'ops/s': ops === null ? 'redis-benchmark not found' : ops.toFixed(0) };
   });
 
-  const ratio = (value: number) => `${value.toFixed(0)} events/s = ${(value / bare).toFixed(2)} × bare`;
+  const ratio = (value: Throughput) =>
+    `${value.eventsPerSecond.toFixed(0)} events/s = ${(value.eventsPerSecond / bare.eventsPerSecond).toFixed(2)} × bare; ` +
+    `${value.eventsPerCpuSecond.toFixed(0)} per CPU s = ${(value.eventsPerCpuSecond / bare.eventsPerCpuSecond).toFixed(2)} × bare`;
   console.log('\n' + table([
-    { measure: 'bare Redis work (1 client, no framework; mean of before/after)', value: `${bare.toFixed(0)} events/s (${bareBefore.toFixed(0)}, ${bareAfter.toFixed(0)})` },
+    {
+      measure: 'bare Redis work (1 client, no framework; mean of before/after)',
+      value:
+        `${bare.eventsPerSecond.toFixed(0)} events/s (${bareBefore.eventsPerSecond.toFixed(0)}, ${bareAfter.eventsPerSecond.toFixed(0)}); ` +
+        `${bare.eventsPerCpuSecond.toFixed(0)} per CPU s (${bareBefore.eventsPerCpuSecond.toFixed(0)}, ${bareAfter.eventsPerCpuSecond.toFixed(0)})`,
+    },
     { measure: '1 router, tracing off', value: ratio(routerOff) },
     { measure: '1 router, trace ids only (default, no exporter)', value: ratio(routerIds) },
     { measure: '1 router, 1 % sampled, OTLP/HTTP export', value: `${ratio(routerSampled)}; ${exported.spans} spans / ${exported.traces} traces exported` },
-    { measure: '3 routers (trace ids only)', value: ratio(threeRouters) },
+    { measure: '3 routers (trace ids only; per CPU s of all three)', value: ratio(threeRouters) },
     ...latencyRows('trace ids only', steady),
     ...latencyRows('1 % sampled export', steadySampled),
     { measure: 'load average (1/5/15) at the end', value: load() },
