@@ -36,7 +36,7 @@ const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 10);
 /** The steady run starts a fresh router: its first seconds (JIT, connections, cold cache) are not the steady state. */
 const WARMUP_SECONDS = 3;
 const TICK_MS = 10;
-const DRAIN_TIMEOUT_MS = 180_000;
+const STALL_TIMEOUT_MS = 60_000;
 const PARTITIONS = 4;
 /** What an ingest at a 1 % sampling ratio writes: one event in a hundred carries a sampled trace context. */
 const SAMPLED_EVERY = 100;
@@ -115,8 +115,10 @@ async function publish(keys: StreamKeys, events: ChatEvent[]): Promise<void> {
   await pipeline.exec();
 }
 
+/** Waits until the group has nothing pending or undelivered and the actions are written; fails only when progress stops. */
 async function drained(keys: StreamKeys, expectedActions: number): Promise<void> {
-  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  let progressAt = Date.now();
+  let lastActions = -1;
   for (;;) {
     let busy = false;
     for (const stream of keys.allEventPartitions()) {
@@ -124,8 +126,15 @@ async function drained(keys: StreamKeys, expectedActions: number): Promise<void>
       const router = groups.map((flat) => Object.fromEntries(flat.flatMap((v, i) => (i % 2 ? [] : [[v, flat[i + 1]]])))).find((g) => g.name === 'router');
       if (!router || Number(router.pending) > 0 || Number(router.lag ?? 0) > 0) busy = true;
     }
-    if (!busy && (await redis.xlen(keys.actions('twitch'))) >= expectedActions) return;
-    if (Date.now() > deadline) throw new Error('consumers did not drain in time');
+    const actions = await redis.xlen(keys.actions('twitch'));
+    if (!busy && actions >= expectedActions) return;
+    // A machine shared with other work may be slow; only a stall is an error.
+    if (actions !== lastActions) {
+      lastActions = actions;
+      progressAt = Date.now();
+    } else if (Date.now() - progressAt > STALL_TIMEOUT_MS) {
+      throw new Error(`consumers made no progress for ${STALL_TIMEOUT_MS} ms (${actions} of ${expectedActions} actions)`);
+    }
     await sleep(20);
   }
 }
