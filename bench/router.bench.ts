@@ -37,6 +37,8 @@ const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 10);
 const WARMUP_SECONDS = 3;
 const TICK_MS = 10;
 const STALL_TIMEOUT_MS = 60_000;
+/** Start-up takes seconds on a quiet machine and far longer on a busy one. */
+const READY_TIMEOUT_MS = 180_000;
 const PARTITIONS = 4;
 /** What an ingest at a 1 % sampling ratio writes: one event in a hundred carries a sampled trace context. */
 const SAMPLED_EVERY = 100;
@@ -183,7 +185,7 @@ async function startRouters(count: number, env: Record<string, string> = {}): Pr
       }),
     );
   }
-  await waitUntilReady(apps);
+  await waitUntilReady(apps, READY_TIMEOUT_MS);
   return { keys, apps, pids: apps.map((app) => app.child.pid!), stop: () => stopApps(apps) };
 }
 
