@@ -44,7 +44,7 @@ describe('RouterMetrics', () => {
     cache.emit('miss');
     expect(await counted(registry, 'parley_router_events_total')).toEqual({ 'twitch,answered': 4, 'twitch,unowned': 1, 'discord,answered': 1 });
     expect(await counted(registry, 'parley_router_config_cache_total')).toEqual({ hit: 2, miss: 2 });
-    const latency = await registry.getSingleMetric('parley_router_event_to_action_seconds')!.get();
-    expect(latency.values.find((value) => value.metricName === 'parley_router_event_to_action_seconds_count' && value.labels.platform === 'twitch')?.value).toBe(4);
+    const latency = await registry.getSingleMetricAsString('parley_router_event_to_action_seconds');
+    expect(latency).toMatch(/^parley_router_event_to_action_seconds_count\{platform="twitch"\} 4$/m);
   });
 });
