@@ -1,25 +1,48 @@
 /**
- * `npm run bench:router`: end-to-end router throughput (events on the stream → actions
- * written and acked) with one and three router processes, event→action latency at a
- * steady 2,000 events/s, and redis-benchmark figures for the Redis operations one
- * event costs, all against the real Redis and PostgreSQL. Stops by itself.
+ * `npm run bench:router`: router throughput (events on the stream → actions written and
+ * acked) as a ratio of the bare Redis work the same events need (bench/bare-router.ts, one
+ * ioredis client, no framework), measured in the same run with the same harness; with
+ * tracing off, with trace ids only (the default without an exporter), and as SREs run it
+ * (spans exported over OTLP/HTTP to a receiver in this process, parent-based 1 % sampling,
+ * ioredis/pg spans for sampled traces); three routers; and event→action latency at a
+ * steady 2,000 events/s after a warm-up, with the router's event-loop delay and GC pauses
+ * over the same window. All against the real Redis and PostgreSQL. Stops by itself.
+ *
+ * Throughput is given twice: events/s on the wall clock (what the machine delivered, shared
+ * with whatever else runs on it) and events per CPU second of the consumer processes (their
+ * own cost per event, which a busy machine barely moves); each as a ratio of the bare work's.
+ *
+ * Environment: BENCH_EVENTS (100000 per throughput run), BENCH_STEADY_RATE (2000 events/s),
+ * BENCH_STEADY_SECONDS (10).
  */
-import { cpus } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
 import { StreamKeys, type ChatAction, type ChatEvent } from '@parley/contracts';
 import { ChannelRepository, CommunityRepository } from '@parley/db';
 import { createTestDatabase } from '@parley/db/testing';
-import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
+import { launchApp, stopApps, stopProcess, waitUntilReady, type AppProcess } from '@parley/launcher';
 import { Redis } from 'ioredis';
 import { percentile, redisBenchmark, table } from './support.js';
 
 const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
-const STEADY_RATE = 2_000;
-const STEADY_SECONDS = 10;
-const DRAIN_TIMEOUT_MS = 180_000;
+const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 2_000);
+const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 10);
+/** The steady run starts a fresh router: its first seconds (JIT, connections, cold cache) are not the steady state. */
+const WARMUP_SECONDS = 3;
+const TICK_MS = 10;
+const STALL_TIMEOUT_MS = 60_000;
+/** Start-up takes seconds on a quiet machine and far longer on a busy one. */
+const READY_TIMEOUT_MS = 180_000;
 const PARTITIONS = 4;
+/** What an ingest at a 1 % sampling ratio writes: one event in a hundred carries a sampled trace context. */
+const SAMPLED_EVERY = 100;
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 // Compiled to dist/bench/: the apps are beside it in dist/apps.
 const distRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -28,6 +51,43 @@ const redis = new Redis(redisUrl(), { enableAutoPipelining: true });
 const channels = Array.from({ length: 8 }, (_, i) => ({ id: `bench-room-${i}`, name: `bench${i}` }));
 const prefixes: string[] = [];
 const database = await createTestDatabase();
+
+/** An OTLP/HTTP receiver in miniature: counts the spans and traces POSTed to it. */
+const received = { spans: 0, traces: new Set<string>() };
+const receiver = createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as {
+      resourceSpans?: Array<{ scopeSpans: Array<{ spans: Array<{ traceId: string }> }> }>;
+    };
+    for (const resource of body.resourceSpans ?? []) {
+      for (const scope of resource.scopeSpans) {
+        for (const span of scope.spans) {
+          received.spans++;
+          received.traces.add(span.traceId);
+        }
+      }
+    }
+    response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+});
+await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+
+const TRACING = {
+  off: { OTEL_SDK_DISABLED: 'true' },
+  idsOnly: {},
+  sampledExport: {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl,
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: String(1 / SAMPLED_EVERY),
+  },
+} as const;
+
+function load(): string {
+  return loadavg().map((value) => value.toFixed(2)).join(' ');
+}
 
 function event(index: number): ChatEvent {
   const now = new Date().toISOString();
@@ -45,14 +105,22 @@ function event(index: number): ChatEvent {
   };
 }
 
+let published = 0;
+
 async function publish(keys: StreamKeys, events: ChatEvent[]): Promise<void> {
   const pipeline = redis.pipeline();
-  for (const e of events) pipeline.xadd(keys.eventStreamFor('twitch', e.channel.id), '*', 'payload', JSON.stringify(e), 'ts', Date.now());
+  for (const e of events) {
+    // The trace context an ingest writes: a trace per chat message, sampled 1 in SAMPLED_EVERY.
+    const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-${published++ % SAMPLED_EVERY === 0 ? '01' : '00'}`;
+    pipeline.xadd(keys.eventStreamFor('twitch', e.channel.id), '*', 'payload', JSON.stringify(e), 'traceparent', traceparent, 'ts', Date.now());
+  }
   await pipeline.exec();
 }
 
+/** Waits until the group has nothing pending or undelivered and the actions are written; fails only when progress stops. */
 async function drained(keys: StreamKeys, expectedActions: number): Promise<void> {
-  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  let progressAt = Date.now();
+  let lastActions = -1;
   for (;;) {
     let busy = false;
     for (const stream of keys.allEventPartitions()) {
@@ -60,15 +128,45 @@ async function drained(keys: StreamKeys, expectedActions: number): Promise<void>
       const router = groups.map((flat) => Object.fromEntries(flat.flatMap((v, i) => (i % 2 ? [] : [[v, flat[i + 1]]])))).find((g) => g.name === 'router');
       if (!router || Number(router.pending) > 0 || Number(router.lag ?? 0) > 0) busy = true;
     }
-    if (!busy && (await redis.xlen(keys.actions('twitch'))) >= expectedActions) return;
-    if (Date.now() > deadline) throw new Error('routers did not drain in time');
+    const actions = await redis.xlen(keys.actions('twitch'));
+    if (!busy && actions >= expectedActions) return;
+    // A machine shared with other work may be slow; only a stall is an error.
+    if (actions !== lastActions) {
+      lastActions = actions;
+      progressAt = Date.now();
+    } else if (Date.now() - progressAt > STALL_TIMEOUT_MS) {
+      throw new Error(`consumers made no progress for ${STALL_TIMEOUT_MS} ms (${actions} of ${expectedActions} actions)`);
+    }
     await sleep(20);
   }
 }
 
-async function startRouters(count: number, env: Record<string, string> = {}): Promise<{ keys: StreamKeys; apps: AppProcess[] }> {
+interface Consumers {
+  keys: StreamKeys;
+  apps: AppProcess[];
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+/** CPU seconds (user + system) the processes have used so far, from /proc (Linux). */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+function newKeys(): StreamKeys {
   const prefix = uniquePrefix('bench-router');
   prefixes.push(prefix);
+  return new StreamKeys(prefix, PARTITIONS);
+}
+
+async function startRouters(count: number, env: Record<string, string> = {}): Promise<Consumers> {
+  const keys = newKeys();
   const apps: AppProcess[] = [];
   for (let i = 0; i < count; i++) {
     apps.push(
@@ -78,7 +176,7 @@ async function startRouters(count: number, env: Record<string, string> = {}): Pr
         env: {
           REDIS_URL: redisUrl(),
           DATABASE_URL: database.url,
-          PARLEY_KEY_PREFIX: prefix,
+          PARLEY_KEY_PREFIX: keys.prefix,
           PARLEY_EVENT_PARTITIONS: String(PARTITIONS),
           ROUTER_CONSUMER_NAME: `bench-${i}`,
           LOG_LEVEL: 'warn',
@@ -87,12 +185,33 @@ async function startRouters(count: number, env: Record<string, string> = {}): Pr
       }),
     );
   }
-  await waitUntilReady(apps);
-  return { keys: new StreamKeys(prefix, PARTITIONS), apps };
+  await waitUntilReady(apps, READY_TIMEOUT_MS);
+  return { keys, apps, pids: apps.map((app) => app.child.pid!), stop: () => stopApps(apps) };
 }
 
-async function throughput(routers: number, env: Record<string, string> = {}): Promise<number> {
-  const { keys, apps } = await startRouters(routers, env);
+/** bench/bare-router.ts as a process of its own, like a router. */
+async function startBare(): Promise<Consumers> {
+  const keys = newKeys();
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./bare-router.js', import.meta.url))], {
+    env: { ...process.env, REDIS_URL: redisUrl(), PARLEY_KEY_PREFIX: keys.prefix, PARLEY_EVENT_PARTITIONS: String(PARTITIONS) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`bare-router exited with code ${code}`)));
+  });
+  return { keys, apps: [], pids: [child.pid!], stop: () => stopProcess(child) };
+}
+
+interface Throughput {
+  /** Wall clock: what the machine delivered, shared with everything else running on it. */
+  eventsPerSecond: number;
+  /** Per CPU second the consumer processes used: their own cost per event, whatever the machine's load. */
+  eventsPerCpuSecond: number;
+}
+
+async function throughput(start: () => Promise<Consumers>): Promise<Throughput> {
+  const { keys, pids, stop } = await start();
   try {
     // Warm the configuration caches so the figure is the steady state.
     await publish(keys, channels.map((_, i) => event(i)));
@@ -100,37 +219,111 @@ async function throughput(routers: number, env: Record<string, string> = {}): Pr
     await redis.del(keys.actions('twitch'));
 
     const events = Array.from({ length: THROUGHPUT_EVENTS }, (_, i) => event(i));
+    const cpuBefore = cpuSeconds(pids);
     const started = performance.now();
     for (let i = 0; i < events.length; i += 5_000) await publish(keys, events.slice(i, i + 5_000));
     await drained(keys, THROUGHPUT_EVENTS);
-    return THROUGHPUT_EVENTS / ((performance.now() - started) / 1_000);
+    const seconds = (performance.now() - started) / 1_000;
+    return { eventsPerSecond: THROUGHPUT_EVENTS / seconds, eventsPerCpuSecond: THROUGHPUT_EVENTS / (cpuSeconds(pids) - cpuBefore) };
   } finally {
-    await stopApps(apps);
+    await stop();
   }
 }
 
-async function steadyLatency(): Promise<number[]> {
-  const { keys, apps } = await startRouters(1);
+/** The router's own view of the window since the last scrape: prom-client's event-loop delay and GC series. */
+async function runtimeStats(app: AppProcess): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${app.port}/metrics`)).text();
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^(nodejs_eventloop_lag_(?:p50|p99|max)_seconds|nodejs_gc_duration_seconds_(?:sum|count|bucket))(\{[^}]*\})? (\S+)$/.exec(line);
+    if (!match) continue;
+    const labels = match[2] ?? '';
+    const kind = /kind="(\w+)"/.exec(labels)?.[1];
+    const le = /le="([^"]+)"/.exec(labels)?.[1];
+    values.set([match[1], kind, le].filter(Boolean).join(':'), Number(match[3]));
+  }
+  return values;
+}
+
+interface SteadyResult {
+  latencies: number[];
+  loop: { p50Ms: number; p99Ms: number; maxMs: number };
+  gc: Array<{ kind: string; count: number; totalMs: number; over1Ms: number; over10Ms: number }>;
+}
+
+async function steadyLatency(env: Record<string, string> = {}): Promise<SteadyResult> {
+  const { keys, apps, stop } = await startRouters(1, env);
+  const [router] = apps as [AppProcess];
   try {
-    const perTick = STEADY_RATE / 100;
+    const perTick = (STEADY_RATE * TICK_MS) / 1_000;
     let index = 0;
-    const started = performance.now();
-    for (let tick = 0; tick < STEADY_SECONDS * 100; tick++) {
-      await publish(keys, Array.from({ length: perTick }, () => event(index++)));
-      const next = started + (tick + 1) * 10;
-      await sleep(Math.max(0, next - performance.now()));
-    }
+    const run = async (seconds: number): Promise<void> => {
+      const started = performance.now();
+      for (let tick = 0; tick < (seconds * 1_000) / TICK_MS; tick++) {
+        await publish(keys, Array.from({ length: perTick }, () => event(index++)));
+        await sleep(Math.max(0, started + (tick + 1) * TICK_MS - performance.now()));
+      }
+    };
+    await run(WARMUP_SECONDS);
     await drained(keys, index);
+    await redis.del(keys.actions('twitch'));
+    const before = await runtimeStats(router);
+    const measuredFrom = index;
+    await run(STEADY_SECONDS);
+    await drained(keys, index - measuredFrom);
+    const after = await runtimeStats(router);
+
     const entries = await redis.xrange(keys.actions('twitch'), '-', '+');
-    return entries
+    const latencies = entries
       .map(([id, fields]) => {
         const action = JSON.parse(fields[fields.indexOf('payload') + 1]!) as ChatAction;
         return Number(id.split('-')[0]) - Date.parse(action.eventReceivedAt!);
       })
       .sort((a, b) => a - b);
+    const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+    const kinds = [...new Set([...after.keys()].filter((key) => key.startsWith('nodejs_gc_duration_seconds_count:')).map((key) => key.split(':')[1]!))];
+    return {
+      latencies,
+      loop: {
+        p50Ms: (after.get('nodejs_eventloop_lag_p50_seconds') ?? Number.NaN) * 1_000,
+        p99Ms: (after.get('nodejs_eventloop_lag_p99_seconds') ?? Number.NaN) * 1_000,
+        maxMs: (after.get('nodejs_eventloop_lag_max_seconds') ?? Number.NaN) * 1_000,
+      },
+      gc: kinds.map((kind) => {
+        const count = delta(`nodejs_gc_duration_seconds_count:${kind}`);
+        return {
+          kind,
+          count,
+          totalMs: delta(`nodejs_gc_duration_seconds_sum:${kind}`) * 1_000,
+          over1Ms: count - delta(`nodejs_gc_duration_seconds_bucket:${kind}:0.001`),
+          over10Ms: count - delta(`nodejs_gc_duration_seconds_bucket:${kind}:0.01`),
+        };
+      }),
+    };
   } finally {
-    await stopApps(apps);
+    await stop();
   }
+}
+
+function latencyRows(label: string, result: SteadyResult): Array<Record<string, string>> {
+  const { latencies, loop, gc } = result;
+  return [
+    {
+      measure: `event→action @ ${STEADY_RATE}/s, ${label}`,
+      value: `p50 ${percentile(latencies, 50)} / p95 ${percentile(latencies, 95)} / p99 ${percentile(latencies, 99)} / max ${latencies.at(-1)} ms (${latencies.length} answers)`,
+    },
+    {
+      measure: `router event-loop delay, same window`,
+      value: `p50 ${loop.p50Ms.toFixed(1)} / p99 ${loop.p99Ms.toFixed(1)} / max ${loop.maxMs.toFixed(1)} ms`,
+    },
+    {
+      measure: `router GC, same window`,
+      value: gc
+        .filter((g) => g.count > 0)
+        .map((g) => `${g.kind} ${g.count}× ${g.totalMs.toFixed(0)} ms (>1 ms: ${g.over1Ms}, >10 ms: ${g.over10Ms})`)
+        .join('; '),
+    },
+  ];
 }
 
 try {
@@ -138,16 +331,36 @@ try {
   for (const channel of channels) {
     await new ChannelRepository(database.pool).create({ communityId: community.id, platform: 'twitch', platformChannelId: channel.id, name: channel.name });
   }
-  console.log(`router benchmark: ${cpus().length} cores, ${THROUGHPUT_EVENTS} events per throughput run, Redis ${redisUrl()}`);
+  console.log(`router benchmark: ${cpus().length} cores, ${THROUGHPUT_EVENTS} events per throughput run, Redis ${redisUrl()}; load ${load()}`);
 
-  const oneRouter = await throughput(1);
-  console.log(`1 router:  ${oneRouter.toFixed(0)} events/s`);
-  const oneRouterNoTracing = await throughput(1, { OTEL_SDK_DISABLED: 'true' });
-  console.log(`1 router, tracing off:  ${oneRouterNoTracing.toFixed(0)} events/s`);
-  const threeRouters = await throughput(3);
-  console.log(`3 routers: ${threeRouters.toFixed(0)} events/s`);
-  const latencies = await steadyLatency();
-  console.log(`latency at ${STEADY_RATE} events/s over ${STEADY_SECONDS} s: ${latencies.length} answers`);
+  // The bare figure is taken before and after the routers' and averaged, so drift in the
+  // machine's load during the run moves both sides of the ratio alike.
+  const report = (label: string, result: Throughput, extra = '') =>
+    console.log(`${label}: ${result.eventsPerSecond.toFixed(0)} events/s, ${result.eventsPerCpuSecond.toFixed(0)} events per CPU second${extra} (load ${load()})`);
+  const bareBefore = await throughput(startBare);
+  report('bare Redis work', bareBefore);
+  const routerOff = await throughput(() => startRouters(1, TRACING.off));
+  report('1 router, tracing off', routerOff);
+  const routerIds = await throughput(() => startRouters(1, TRACING.idsOnly));
+  report('1 router, trace ids only', routerIds);
+  const spansBefore = received.spans;
+  const tracesBefore = received.traces.size;
+  const routerSampled = await throughput(() => startRouters(1, TRACING.sampledExport));
+  const exported = { spans: received.spans - spansBefore, traces: received.traces.size - tracesBefore };
+  report('1 router, 1 % sampled, OTLP export', routerSampled, `, ${exported.spans} spans in ${exported.traces} traces received`);
+  const bareAfter = await throughput(startBare);
+  report('bare Redis work again', bareAfter);
+  const threeRouters = await throughput(() => startRouters(3));
+  report('3 routers', threeRouters);
+  const bare: Throughput = {
+    eventsPerSecond: (bareBefore.eventsPerSecond + bareAfter.eventsPerSecond) / 2,
+    eventsPerCpuSecond: (bareBefore.eventsPerCpuSecond + bareAfter.eventsPerCpuSecond) / 2,
+  };
+
+  const steady = await steadyLatency(TRACING.idsOnly);
+  console.log(`latency at ${STEADY_RATE} events/s over ${STEADY_SECONDS} s after ${WARMUP_SECONDS} s warm-up: ${steady.latencies.length} answers (load ${load()})`);
+  const steadySampled = await steadyLatency(TRACING.sampledExport);
+  console.log(`latency, 1 % sampled export: ${steadySampled.latencies.length} answers (load ${load()})`);
 
   const payload = JSON.stringify(event(0));
   const benchKey = `${prefixes[0]}:redis-benchmark`;
@@ -162,14 +375,23 @@ try {
     return { 'redis-benchmark (-P 16)': name, 'ops/s': ops === null ? 'redis-benchmark not found' : ops.toFixed(0) };
   });
 
+  const ratio = (value: Throughput) =>
+    `${value.eventsPerSecond.toFixed(0)} events/s = ${(value.eventsPerSecond / bare.eventsPerSecond).toFixed(2)} × bare; ` +
+    `${value.eventsPerCpuSecond.toFixed(0)} per CPU s = ${(value.eventsPerCpuSecond / bare.eventsPerCpuSecond).toFixed(2)} × bare`;
   console.log('\n' + table([
-    { measure: 'end-to-end, 1 router', value: `${oneRouter.toFixed(0)} events/s` },
-    { measure: 'end-to-end, 1 router, tracing off', value: `${oneRouterNoTracing.toFixed(0)} events/s` },
-    { measure: 'end-to-end, 3 routers', value: `${threeRouters.toFixed(0)} events/s` },
-    { measure: `event→action p50 @ ${STEADY_RATE}/s`, value: `${percentile(latencies, 50)} ms` },
-    { measure: `event→action p95 @ ${STEADY_RATE}/s`, value: `${percentile(latencies, 95)} ms` },
-    { measure: `event→action p99 @ ${STEADY_RATE}/s`, value: `${percentile(latencies, 99)} ms` },
-    { measure: `event→action max @ ${STEADY_RATE}/s`, value: `${latencies.at(-1)} ms` },
+    {
+      measure: 'bare Redis work (1 client, no framework; mean of before/after)',
+      value:
+        `${bare.eventsPerSecond.toFixed(0)} events/s (${bareBefore.eventsPerSecond.toFixed(0)}, ${bareAfter.eventsPerSecond.toFixed(0)}); ` +
+        `${bare.eventsPerCpuSecond.toFixed(0)} per CPU s (${bareBefore.eventsPerCpuSecond.toFixed(0)}, ${bareAfter.eventsPerCpuSecond.toFixed(0)})`,
+    },
+    { measure: '1 router, tracing off', value: ratio(routerOff) },
+    { measure: '1 router, trace ids only (default, no exporter)', value: ratio(routerIds) },
+    { measure: '1 router, 1 % sampled, OTLP/HTTP export', value: `${ratio(routerSampled)}; ${exported.spans} spans / ${exported.traces} traces exported` },
+    { measure: '3 routers (trace ids only; per CPU s of all three)', value: ratio(threeRouters) },
+    ...latencyRows('trace ids only', steady),
+    ...latencyRows('1 % sampled export', steadySampled),
+    { measure: 'load average (1/5/15) at the end', value: load() },
   ]));
   console.log('\n' + table(redisRows));
   console.log(
@@ -179,5 +401,6 @@ try {
 } finally {
   for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
   redis.disconnect();
+  receiver.close();
   await database.drop();
 }

@@ -16,6 +16,12 @@ export const RouterConfigSchema = z.object({
   ROUTER_MAX_DELIVERIES: positiveInt(5),
   ROUTER_MAX_EVENT_AGE_MS: positiveInt(60_000),
   ROUTER_CONFIG_TTL_MS: positiveInt(30_000),
+  /** How long "no community owns this channel" is believed. */
+  ROUTER_CONFIG_NEGATIVE_TTL_MS: positiveInt(5_000),
+  /** Channels whose configuration is kept in memory at most (least recently used out first). */
+  ROUTER_CONFIG_CACHE_MAX_CHANNELS: positiveInt(50_000),
+  /** A channel without events this long is dropped from the cache. */
+  ROUTER_CONFIG_CACHE_IDLE_MS: positiveInt(600_000),
   ROUTER_COOLDOWN_NOTICE_INTERVAL_S: positiveInt(30),
   /** Answers one author may get per window across all commands: the reply-loop guard. */
   ROUTER_ANSWERS_PER_AUTHOR: positiveInt(10),

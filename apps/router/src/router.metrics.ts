@@ -16,11 +16,21 @@ const BREAKER_STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 /** Turns the libs' events into Prometheus series and log lines. No per-channel or per-user labels. */
 export class RouterMetrics {
   constructor(registry: Registry, { consumer, router, cache, modules }: Sources, logger: Logger) {
-    const events = new Counter({
+    // Counted in plain numbers per event and added to the counters when scraped: a labelled
+    // prom-client increment hashes its labels every time, once per event on the hot path.
+    const routedCounts = new Map<string, { platform: string; outcome: string; count: number }>();
+    const lookupCounts = { hit: 0, miss: 0 };
+    new Counter({
       name: 'parley_router_events_total',
       help: 'Chat events handled by the router, by platform and outcome.',
       labelNames: ['platform', 'outcome'] as const,
       registers: [registry],
+      collect() {
+        for (const tally of routedCounts.values()) {
+          if (tally.count > 0) this.inc({ platform: tally.platform, outcome: tally.outcome }, tally.count);
+          tally.count = 0;
+        }
+      },
     });
     const latency = new Histogram({
       name: 'parley_router_event_to_action_seconds',
@@ -39,11 +49,25 @@ export class RouterMetrics {
       help: 'Entries taken over from consumers that stopped acknowledging them.',
       registers: [registry],
     });
-    const cacheLookups = new Counter({
+    new Counter({
       name: 'parley_router_config_cache_total',
       help: 'Configuration cache lookups by result.',
       labelNames: ['result'] as const,
       registers: [registry],
+      collect() {
+        for (const result of ['hit', 'miss'] as const) {
+          if (lookupCounts[result] > 0) this.inc({ result }, lookupCounts[result]);
+          lookupCounts[result] = 0;
+        }
+      },
+    });
+    new Gauge({
+      name: 'parley_router_config_cache_channels',
+      help: 'Channels (owned or not) whose configuration the router holds in memory.',
+      registers: [registry],
+      collect() {
+        this.set(cache.size);
+      },
     });
     const degraded = new Gauge({
       name: 'parley_router_config_degraded',
@@ -91,7 +115,11 @@ export class RouterMetrics {
     modules.on('stateChanged', ({ name, state }) => logger.warn({ moduleId: name, state }, 'webhook module breaker changed state'));
 
     router.on('routed', ({ platform, outcome, latencyMs }) => {
-      events.inc({ platform, outcome });
+      // Platforms × outcomes: a few dozen entries at most.
+      const key = `${platform}:${outcome}`;
+      const tally = routedCounts.get(key);
+      if (tally) tally.count++;
+      else routedCounts.set(key, { platform, outcome, count: 1 });
       if (outcome === 'answered') latency.observe({ platform }, latencyMs / 1_000);
     });
     consumer.on('deadLettered', ({ stream, id, reason }) => {
@@ -101,8 +129,8 @@ export class RouterMetrics {
     consumer.on('reclaimed', ({ count }) => reclaimed.inc(count));
     consumer.on('handlerError', (info: unknown) => logger.warn({ info }, 'event handling failed; it will be retried'));
     consumer.on('error', (error: Error) => logger.error({ err: error.message }, 'bus consumer error'));
-    cache.on('hit', () => cacheLookups.inc({ result: 'hit' }));
-    cache.on('miss', () => cacheLookups.inc({ result: 'miss' }));
+    cache.on('hit', () => lookupCounts.hit++);
+    cache.on('miss', () => lookupCounts.miss++);
     cache.on('degraded', (error) => {
       degraded.set(1);
       logger.warn({ err: error.message }, 'configuration unavailable; answering from cache');

@@ -39,7 +39,12 @@ export class RouterModule {
         commands: community.commands,
         modules: community.modules,
       };
-    }, { ttlMs: config.ROUTER_CONFIG_TTL_MS });
+    }, {
+      ttlMs: config.ROUTER_CONFIG_TTL_MS,
+      negativeTtlMs: config.ROUTER_CONFIG_NEGATIVE_TTL_MS,
+      maxChannels: config.ROUTER_CONFIG_CACHE_MAX_CHANNELS,
+      idleMs: config.ROUTER_CONFIG_CACHE_IDLE_MS,
+    });
 
     const producer = new StreamProducer(redis);
     const ledger = new CommandLedger(redis, {

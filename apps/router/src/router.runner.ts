@@ -47,6 +47,7 @@ export class RouterRunner implements BeforeApplicationShutdown {
     await this.deps.consumer.stop();
     await this.deps.stats.stop().catch(() => undefined);
     this.deps.modules.close();
+    this.deps.cache.close();
     this.subscriber.disconnect();
     await this.deps.pool.end();
     this.deps.redis.disconnect();

@@ -337,19 +337,20 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
     const started = performance.now();
     const failure = await this.tracer.startActiveSpan(
       `process ${raw.stream}`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          'messaging.system': 'redis',
-          'messaging.operation.type': 'process',
-          'messaging.destination.name': raw.stream,
-          'messaging.consumer.group.name': this.options.group,
-          'messaging.message.id': raw.id,
-          'parley.bus.delivery_count': raw.deliveryCount,
-        },
-      },
+      { kind: SpanKind.CONSUMER },
       extractTraceContext(fields),
       async (span) => {
+        // Most spans are not sampled: their attributes would be built and sanitized for nothing.
+        if (span.isRecording()) {
+          span.setAttributes({
+            'messaging.system': 'redis',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': raw.stream,
+            'messaging.consumer.group.name': this.options.group,
+            'messaging.message.id': raw.id,
+            'parley.bus.delivery_count': raw.deliveryCount,
+          });
+        }
         try {
           await this.options.handler(entry);
           return undefined;
@@ -364,7 +365,9 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
     );
 
     if (!failure) {
-      this.emit('handled', { stream: raw.stream, id: raw.id, deliveryCount: raw.deliveryCount, durationMs: performance.now() - started });
+      if (this.listenerCount('handled') > 0) {
+        this.emit('handled', { stream: raw.stream, id: raw.id, deliveryCount: raw.deliveryCount, durationMs: performance.now() - started });
+      }
       return true;
     }
     const { error } = failure;

@@ -17,9 +17,14 @@ export interface CommunityStatsSnapshot {
 export interface CommunityStatsOptions {
   /** Counts are added up in the router and written this often. */
   flushIntervalMs: number;
+  /**
+   * Communities and channels counted in memory at most between two writes: reaching it
+   * writes at once, so a burst over many channels never grows the router's memory.
+   */
+  maxPendingChannels: number;
 }
 
-export const DefaultCommunityStatsOptions: CommunityStatsOptions = { flushIntervalMs: 1_000 };
+export const DefaultCommunityStatsOptions: CommunityStatsOptions = { flushIntervalMs: 1_000, maxPendingChannels: 10_000 };
 
 interface Pending {
   commandsRun: number;
@@ -41,7 +46,10 @@ const RUN_OUTCOMES: ReadonlySet<string> = new Set(['answered', 'denied', 'disabl
 export class CommunityStats {
   private readonly options: CommunityStatsOptions;
   private pending = new Map<string, Pending>();
+  /** Entries in `pending` plus every `lastSeen` entry in them. */
+  private pendingSize = 0;
   private timer: NodeJS.Timeout | undefined;
+  private onError: (error: Error) => void = () => undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -52,17 +60,27 @@ export class CommunityStats {
     this.options = { ...DefaultCommunityStatsOptions, ...options };
   }
 
+  /** Communities and channels counted in memory, not yet written. */
+  get pendingChannels(): number {
+    return this.pendingSize;
+  }
+
   record(routed: RoutedEvent): void {
     if (!routed.communityId) return;
     let pending = this.pending.get(routed.communityId);
     if (!pending) {
       pending = { commandsRun: 0, answers: 0, errors: 0, lastSeen: new Map() };
       this.pending.set(routed.communityId, pending);
+      this.pendingSize++;
     }
-    if (routed.channelId) pending.lastSeen.set(routed.channelId, this.now());
+    if (routed.channelId) {
+      if (!pending.lastSeen.has(routed.channelId)) this.pendingSize++;
+      pending.lastSeen.set(routed.channelId, this.now());
+    }
     if (RUN_OUTCOMES.has(routed.outcome)) pending.commandsRun++;
     if (routed.outcome === 'answered') pending.answers++;
     if (routed.outcome === 'error') pending.errors++;
+    if (this.pendingSize >= this.options.maxPendingChannels) void this.flush().catch(this.onError);
   }
 
   /** Writes what was counted since the last flush. */
@@ -70,6 +88,7 @@ export class CommunityStats {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
+    this.pendingSize = 0;
     const pipeline = this.redis.pipeline();
     for (const [communityId, counts] of batch) {
       const key = this.key(communityId);
@@ -79,8 +98,12 @@ export class CommunityStats {
     await pipeline.exec();
   }
 
-  /** Flushes every `flushIntervalMs` until `stop()`; errors go to `onError` (the counts of that interval are dropped). */
+  /**
+   * Flushes every `flushIntervalMs` (and whenever `maxPendingChannels` is reached) until
+   * `stop()`; errors go to `onError` (the counts of that interval are dropped).
+   */
   start(onError: (error: Error) => void): void {
+    this.onError = onError;
     this.timer ??= setInterval(() => void this.flush().catch(onError), this.options.flushIntervalMs);
   }
 

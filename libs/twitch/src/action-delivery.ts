@@ -4,6 +4,7 @@ import { PermanentError, type BusEntry } from '@parley/bus';
 import { ContractError, decodeChatAction, type ChatAction, type StreamKeys } from '@parley/contracts';
 import type { SlidingWindowRateLimiter } from '@parley/resilience';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { TwitchChatClient } from './connection-pool.js';
 
 export interface TwitchActionDeliveryOptions {
@@ -16,6 +17,10 @@ export interface TwitchActionDeliveryOptions {
   sendLimit: { count: number; moderatorCount: number; perMs: number };
   /** How long a sent action id is remembered, so a redelivered action is not sent again. */
   sentTtlSeconds: number;
+  /** Twitch refuses a line equal to the bot's previous one in the channel within this time (msg_duplicate). */
+  duplicateWindowMs: number;
+  /** Channels whose last line is remembered at most (least recently answered out first). */
+  maxRememberedChannels: number;
 }
 
 export const DefaultTwitchActionDeliveryOptions: Omit<TwitchActionDeliveryOptions, 'botLogin'> = {
@@ -23,6 +28,8 @@ export const DefaultTwitchActionDeliveryOptions: Omit<TwitchActionDeliveryOption
   sendWaitMs: 5_000,
   sendLimit: { count: 20, moderatorCount: 100, perMs: 30_000 },
   sentTtlSeconds: 3_600,
+  duplicateWindowMs: 30_000,
+  maxRememberedChannels: 10_000,
 };
 
 /** The send budget is spent; the action stays pending and is retried when it is reclaimed. */
@@ -47,8 +54,12 @@ interface TwitchActionDeliveryEvents {
  */
 export class TwitchActionDelivery extends EventEmitter<TwitchActionDeliveryEvents> {
   private readonly options: TwitchActionDeliveryOptions;
-  /** Twitch refuses the same text twice within 30 s (msg_duplicate); alternate a suffix. */
-  private readonly lastText = new Map<string, string>();
+  /**
+   * Twitch refuses the same text twice within 30 s (msg_duplicate); alternate a suffix.
+   * A line older than the window no longer matters, so memory holds only channels answered
+   * within it, and never more than `maxRememberedChannels`.
+   */
+  private readonly lastText: LRUCache<string, string>;
 
   constructor(
     private readonly connection: TwitchChatClient,
@@ -59,6 +70,12 @@ export class TwitchActionDelivery extends EventEmitter<TwitchActionDeliveryEvent
   ) {
     super();
     this.options = { ...DefaultTwitchActionDeliveryOptions, ...options };
+    this.lastText = new LRUCache({ max: this.options.maxRememberedChannels, ttl: this.options.duplicateWindowMs, ttlAutopurge: true });
+  }
+
+  /** Channels whose last line is remembered now. */
+  get rememberedChannels(): number {
+    return this.lastText.size;
   }
 
   async handle(entry: BusEntry): Promise<void> {
