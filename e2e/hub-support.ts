@@ -26,6 +26,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Sent as is (a string body), for content-type and size tests. */
   payload?: string;
+  /** The client's address as the hub sees it (default 127.0.0.1). */
+  remoteAddress?: string;
 }
 
 /** The hub in this process on its own database and key prefix, driven with Fastify's inject (no socket). */
@@ -72,7 +74,7 @@ export async function startHub(env: Record<string, string> = {}): Promise<HubHar
       payload = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await app.inject({ method: method as 'GET', url, headers, payload });
+    const response = await app.inject({ method: method as 'GET', url, headers, payload, ...(options.remoteAddress ? { remoteAddress: options.remoteAddress } : {}) });
     let body: any;
     try {
       body = response.body ? JSON.parse(response.body) : undefined;
