@@ -187,9 +187,11 @@ describe('crafted cursors', () => {
     for (let i = 0; i < count; i++) {
       const bytes = Buffer.from(Array.from({ length: 1 + Math.floor(next() * 120) }, () => Math.floor(next() * 256)));
       yield bytes.toString('base64url');
-      // A real-looking time with random digits in it, and an id of random characters.
+      // A real-looking time with random digits in it, and an id no list has (a fraction).
       const digits = time.replace(/\d/g, () => String(Math.floor(next() * 10)));
-      yield encode([digits, String(Math.floor(next() * 1e6))]);
+      yield encode([digits, `${Math.floor(next() * 1e6)}.5`]);
+      // Year 0000 with a random time of day and a plausible id.
+      yield encode([digits.replace(/^\d{4}/, '0000'), String(1 + Math.floor(next() * 1e6))]);
     }
   }
 

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
-import { Authenticator } from '@parley/api-auth';
+import { AccessChanges, Authenticator, CredentialCache } from '@parley/api-auth';
 import { CommunityStats } from '@parley/commands';
 import { StreamKeys } from '@parley/contracts';
 import { ApiKeyRepository, CommunityAdminRepository, createPool } from '@parley/db';
@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { ApiGate, type Access, type RequestContext } from './api/access.js';
 import { ChangeWriter } from './api/change-writer.js';
 import { addAuditRoutes, addCommunityRoutes } from './api/community-routes.js';
+import { KeyUseRecorder } from './api/key-use.js';
 import { LiveTails } from './api/live-tail.js';
 import { addLiveRoutes } from './api/live-routes.js';
 import { addAliasRoutes, addResources } from './api/resources.js';
@@ -46,9 +47,34 @@ export class HubModule {
     health.register('redis', redisCheck(redis));
     health.register('postgres', postgresCheck(pool));
 
-    const writer = new ChangeWriter(pool, redis, keys, (error) => {
+    const apiKeys = new ApiKeyRepository(pool);
+    const communities = new CommunityAdminRepository(pool);
+    const credentials = new CredentialCache(apiKeys, { ttlMs: config.HUB_KEY_CACHE_TTL_MS });
+    const authenticator = new Authenticator({ adminKey: config.HUB_ADMIN_TOKEN, keys: credentials });
+    const tails = new LiveTails(
+      redis,
+      keys,
+      { maxTails: config.HUB_MAX_TAILS, maxTailsPerCommunity: config.HUB_MAX_TAILS_PER_COMMUNITY, maxTailsPerKey: config.HUB_MAX_TAILS_PER_KEY },
+      (open) => metrics.tailsOpen.set(open),
+    );
+    // Revocations and deletions reach every replica's key cache and live tails at once;
+    // while notices may be missed, the cache serves nothing (see the README).
+    const access = new AccessChanges(redis, keys.key('hub', 'access-changes'), {
+      changed: (change) => {
+        if (change.kind === 'key') credentials.forgetKey(change.keyId);
+        else credentials.forgetCommunity(change.communityId);
+        tails.end((owner) => (change.kind === 'key' ? owner.keyId === change.keyId : owner.communityId === change.communityId));
+      },
+      lost: () => credentials.distrust(),
+      restored: () => {
+        credentials.trust();
+        void tails.recheck();
+      },
+    });
+
+    const writer = new ChangeWriter(pool, redis, keys, access, (error) => {
       metrics.noticesFailed.inc();
-      logger.warn({ err: error.message }, 'configuration-change notice not published; routers catch up when their cache expires');
+      logger.warn({ err: error.message }, 'change notice not published; routers catch up when their cache expires, hub replicas when their key cache does');
     });
     const routes = new RouteRegistry<Access, RequestContext>();
     addCommunityRoutes(routes, { writer, db: pool });
@@ -56,22 +82,27 @@ export class HubModule {
     addResources(routes, resources);
     addAliasRoutes(routes, resources);
     addAuditRoutes(routes, { db: pool });
-    const tails = new LiveTails(redis, keys, { maxTails: config.HUB_MAX_TAILS }, (open) => metrics.tailsOpen.set(open));
-    addLiveRoutes(routes, { db: pool, stats: new CommunityStats(redis, keys), tails });
+    addLiveRoutes(routes, { db: pool, stats: new CommunityStats(redis, keys), tails, authenticator, communities });
 
-    const apiKeys = new ApiKeyRepository(pool);
     const window = config.HUB_RATE_LIMIT_WINDOW_MS;
-    const authenticator = new Authenticator({ adminKey: config.HUB_ADMIN_TOKEN, keys: apiKeys });
+    const limiter = new RequestRateLimiter(redis, keys.key('hub', 'ratelimit'));
+    const keyUse = new KeyUseRecorder(apiKeys, config.HUB_KEY_USE_FLUSH_MS, (error) => logger.warn({ err: error.message }, 'API keys\' last use not recorded'));
     const gate = new ApiGate({
       authenticator,
-      limiter: new RequestRateLimiter(redis, keys.key('hub', 'ratelimit')),
+      limiter,
       keyRule: { name: 'key', limit: config.HUB_RATE_LIMIT_PER_KEY, windowMs: window },
       ipRule: { name: 'ip', limit: config.HUB_RATE_LIMIT_PER_IP, windowMs: window },
-      apiKeys,
-      communities: new CommunityAdminRepository(pool),
+      keyUse,
+      communities,
       onRateLimited: (rule) => metrics.rateLimited.inc({ rule }),
       onAuthFailure: (reason) => metrics.authFailures.inc({ reason }),
     });
+    const loginLimits = {
+      limiter,
+      ipRule: { name: 'login-ip', limit: config.HUB_LOGIN_RATE_LIMIT_PER_IP, windowMs: window },
+      keyRule: { name: 'login-key', limit: config.HUB_LOGIN_RATE_LIMIT_PER_KEY, windowMs: window },
+      onRateLimited: (rule: 'login-ip' | 'login-key') => metrics.rateLimited.inc({ rule }),
+    };
     const idempotency = new IdempotencyStore(redis, {
       keyPrefix: keys.key('hub', 'idempotency'),
       ttlMs: config.HUB_IDEMPOTENCY_TTL_S * 1_000,
@@ -92,7 +123,8 @@ export class HubModule {
         {
           provide: HubServer,
           inject: [HttpAdapterHost],
-          useFactory: (host: HttpAdapterHost) => new HubServer(host, { config, routes, gate, authenticator, keys, idempotency, metrics, tails, redis, pool, logger }),
+          useFactory: (host: HttpAdapterHost) =>
+            new HubServer(host, { config, routes, gate, authenticator, loginLimits, access, keyUse, keys, idempotency, metrics, tails, redis, pool, logger }),
         },
       ],
     };

@@ -8,13 +8,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Authenticator } from '@parley/api-auth';
+import type { AccessChanges, Authenticator } from '@parley/api-auth';
 import type { StreamKeys } from '@parley/contracts';
 import type { Access, ApiGate, RequestContext } from './api/access.js';
 import { dbProblem } from './api/db-problems.js';
 import type { LiveTails } from './api/live-tail.js';
 import type { HubConfig } from './config.js';
-import { installConsole } from './console/console.js';
+import { installConsole, type LoginLimits } from './console/console.js';
+import type { KeyUseRecorder } from './api/key-use.js';
 import type { HubMetrics } from './hub.metrics.js';
 
 export interface HubServerDeps {
@@ -22,6 +23,9 @@ export interface HubServerDeps {
   routes: RouteRegistry<Access, RequestContext>;
   gate: ApiGate;
   authenticator: Authenticator;
+  loginLimits: LoginLimits;
+  access: AccessChanges;
+  keyUse: KeyUseRecorder;
   keys: StreamKeys;
   idempotency: IdempotencyStore;
   metrics: HubMetrics;
@@ -75,6 +79,9 @@ export class HubServer implements OnModuleInit, BeforeApplicationShutdown {
   async onModuleInit(): Promise<void> {
     const { routes, gate, idempotency, metrics, config } = this.deps;
     const fastify = this.host.httpAdapter.getInstance<FastifyInstance>();
+    // Not awaited: until the subscription is confirmed the key cache serves nothing.
+    void this.deps.access.start();
+    this.deps.keyUse.start();
     // Security headers on every response; the JSON API needs no CSP beyond "nothing".
     await fastify.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
     metrics.observe(fastify);
@@ -98,7 +105,7 @@ export class HubServer implements OnModuleInit, BeforeApplicationShutdown {
     installConsole(
       fastify,
       { cookieSecret: config.HUB_COOKIE_SECRET, cookieSecure: config.HUB_COOKIE_SECURE, sessionTtlSeconds: config.HUB_CONSOLE_SESSION_TTL_S },
-      { routes, authenticator: this.deps.authenticator, redis: this.deps.redis, keys: this.deps.keys },
+      { routes, authenticator: this.deps.authenticator, loginLimits: this.deps.loginLimits, redis: this.deps.redis, keys: this.deps.keys },
     );
 
     routes.install(fastify, {
@@ -117,6 +124,8 @@ export class HubServer implements OnModuleInit, BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     // Open event streams would keep the HTTP server from closing: end them first.
     this.deps.tails.closeAll();
+    this.deps.access.stop();
+    await this.deps.keyUse.stop();
     await this.deps.pool.end();
     this.deps.redis.disconnect();
   }

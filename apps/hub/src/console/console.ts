@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { authorize, type Authenticator, type Principal } from '@parley/api-auth';
+import { authorize, parseApiKey, type Authenticator, type Principal } from '@parley/api-auth';
 import type { StreamKeys } from '@parley/contracts';
-import { HttpProblem, toProblem, type AnyRoute, type RouteRegistry } from '@parley/http-api';
+import { HttpProblem, rateLimitHeaders, tightest, toProblem, type AnyRoute, type RateLimitRule, type RequestRateLimiter, type RouteRegistry } from '@parley/http-api';
 import { doubleCsrf } from 'csrf-csrf';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -15,9 +15,18 @@ export interface ConsoleOptions {
   sessionTtlSeconds: number;
 }
 
+/** Sign-in attempts are limited per client IP and per key prefix (from any IP), like the API. */
+export interface LoginLimits {
+  limiter: RequestRateLimiter;
+  ipRule: RateLimitRule;
+  keyRule: RateLimitRule;
+  onRateLimited(rule: 'login-ip' | 'login-key'): void;
+}
+
 export interface ConsoleDeps {
   routes: RouteRegistry<Access, RequestContext>;
   authenticator: Authenticator;
+  loginLimits: LoginLimits;
   redis: Redis;
   keys: StreamKeys;
 }
@@ -103,9 +112,24 @@ export function installConsole(fastify: FastifyInstance, options: ConsoleOptions
 
   fastify.get('/console', async (request, reply) => ((await session(request)) ? reply.redirect('/console/commands', 303) : signIn(reply, request)));
 
+  /** Counts the attempt; answers 429 (with the sign-in form) when a limit is used up. */
+  const loginAllowed = async (request: FastifyRequest, reply: FastifyReply, apiKey: string): Promise<boolean> => {
+    const { limiter, ipRule, keyRule } = deps.loginLimits;
+    const prefix = parseApiKey(apiKey)?.prefix;
+    const [ip, key] = await Promise.all([limiter.hit(ipRule, request.ip), prefix ? limiter.hit(keyRule, prefix) : undefined]);
+    const state = tightest(key ? [ip, key] : [ip]);
+    reply.headers(rateLimitHeaders(state));
+    if (state.allowed) return true;
+    deps.loginLimits.onRateLimited(ip.allowed ? 'login-key' : 'login-ip');
+    return false;
+  };
+
   fastify.post('/console/login', async (request, reply) => {
     requireCsrf(request);
     const apiKey = (request.body as Form | undefined)?.apiKey ?? '';
+    if (!(await loginAllowed(request, reply, apiKey))) {
+      return signIn(reply, request, `Too many sign-in attempts; try again in ${String(reply.getHeader('retry-after'))} s.`, 429);
+    }
     const result = await deps.authenticator.authenticate(`Bearer ${apiKey}`);
     if (!result.ok || result.principal.kind !== 'community') return signIn(reply, request, 'That API key does not work here.', 401);
     const id = randomBytes(32).toString('base64url');
