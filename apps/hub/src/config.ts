@@ -18,6 +18,8 @@ export const HubConfigSchema = z.object({
   PARLEY_KEY_PREFIX: keyPrefix(),
   PARLEY_EVENT_PARTITIONS: positiveInt(4),
   PARLEY_MIGRATE_ON_START: flag('true'),
+  /** PostgreSQL connections per hub process (every read waits for one). */
+  HUB_DB_POOL_MAX: positiveInt(10),
   /** The platform-admin bearer token: creates communities and may act on any of them. */
   HUB_ADMIN_TOKEN: secret(32),
   /** Signs the console's CSRF tokens. */

@@ -39,7 +39,7 @@ export class HubModule {
     const keys = new StreamKeys(config.PARLEY_KEY_PREFIX, config.PARLEY_EVENT_PARTITIONS);
     const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true });
     redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-    const pool = createPool(config.DATABASE_URL, { applicationName: 'parley-hub' });
+    const pool = createPool(config.DATABASE_URL, { applicationName: 'parley-hub', max: config.HUB_DB_POOL_MAX });
 
     const registry = createMetricsRegistry('hub');
     const metrics = new HubMetrics(registry);
