@@ -11,10 +11,7 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-export interface CostRow {
-  where: string;
-  'self %': string;
-}
+export type CostRow = Record<'where' | 'self %', string>;
 
 /** Who owns a frame: an npm package, a Parley project, Node itself, or V8 (GC, idle, program). */
 function owner(url: string, functionName: string): string {
