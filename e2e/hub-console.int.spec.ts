@@ -68,7 +68,8 @@ describe('console', () => {
     expect((await hub.request('GET', `/v1/communities/${id}/commands/lurk`, { token: key })).body.response).toBe('Enjoy the lurk');
 
     const edit = await browser.get('/console/commands/lurk');
-    const saved = await browser.post('/console/commands/lurk', { _csrf: browser.csrf(edit.body), response: 'Lurk mode' });
+    // An unticked box sends only its hidden companion.
+    const saved = await browser.post('/console/commands/lurk', { _csrf: browser.csrf(edit.body), response: 'Lurk mode', enabled: '' });
     expect(saved.statusCode).toBe(303);
     const after = (await hub.request('GET', `/v1/communities/${id}/commands/lurk`, { token: key })).body;
     expect(after).toMatchObject({ response: 'Lurk mode', enabled: false });

@@ -3,7 +3,7 @@ import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { AccessChanges, Authenticator, CredentialCache } from '@parley/api-auth';
 import { CommunityStats } from '@parley/commands';
 import { StreamKeys } from '@parley/contracts';
-import { ApiKeyRepository, CommunityAdminRepository, createPool } from '@parley/db';
+import { ApiKeyRepository, CommunityAdminRepository, CommunityRepository, createPool } from '@parley/db';
 import { IdempotencyStore, ProblemExceptionFilter, RequestRateLimiter, RouteRegistry } from '@parley/http-api';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
 import { WebhookUrlGuard } from '@parley/ssrf-guard';
@@ -94,6 +94,7 @@ export class HubModule {
       ipRule: { name: 'ip', limit: config.HUB_RATE_LIMIT_PER_IP, windowMs: window },
       keyUse,
       communities,
+      slugs: new CommunityRepository(pool),
       onRateLimited: (rule) => metrics.rateLimited.inc({ rule }),
       onAuthFailure: (reason) => metrics.authFailures.inc({ reason }),
     });

@@ -45,7 +45,7 @@ export const PAGINATION_DEFAULTS = { limit: 50, maxLimit: 200 } as const;
 /** The `limit` and `cursor` query parameters every list route takes. */
 export const PageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(PAGINATION_DEFAULTS.maxLimit).default(PAGINATION_DEFAULTS.limit),
-  cursor: z.string().min(1).max(256).optional(),
+  cursor: z.string().min(1).max(256).optional().describe('The `next` of the previous page, passed back as it was; any other cursor is a 400'),
 });
 export type PageQuery = z.infer<typeof PageQuery>;
 

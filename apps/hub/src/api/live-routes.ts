@@ -139,6 +139,10 @@ export function addLiveRoutes(registry: RouteRegistry<Access, RequestContext>, d
         contentType: 'text/event-stream',
         schema: z.string(),
       },
+      429: {
+        description:
+          'Every tail slot this key, this community or this server may hold is taken (HUB_MAX_TAILS_PER_KEY, HUB_MAX_TAILS_PER_COMMUNITY, HUB_MAX_TAILS); the detail says which. A tail ends when its key is revoked or its community deleted.',
+      },
     },
     handler: async ({ params, request, reply, context }) => {
       const principal = context.principal!;
