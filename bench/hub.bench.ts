@@ -9,7 +9,7 @@
  * `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of the hub there. Stops by itself.
  */
 import { fork } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { createRequire } from 'node:module';
@@ -34,6 +34,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const COMMANDS = 100;
+/** USER_HZ: the unit of /proc/<pid>/stat's CPU times (100 on Linux). */
+const CLOCK_TICKS = 100;
 const LIMIT = '100000000';
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdefghij';
 
@@ -60,6 +62,11 @@ const hub = await launchApp('hub', {
   },
 });
 const bare = fork(fileURLToPath(new URL('./bare-json-server.js', import.meta.url)), { stdio: 'ignore' });
+/** CPU time (user + system) a process has used, ms, from /proc (Linux). */
+const cpuMs = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000) / CLOCK_TICKS;
+};
 const load = () =>
   loadavg()
     .map((value) => value.toFixed(2))
@@ -93,19 +100,22 @@ try {
     bare.once('message', (port) => resolve(port as number));
     bare.send(bodies);
   });
-  const measure = async (url: string, headers: Record<string, string>) => {
+  const measure = async (url: string, headers: Record<string, string>, pid: number) => {
     // A short warm-up so JIT and connection pools are settled before measuring.
     await autocannon({ url, connections: 10, duration: 2, headers });
     const loadBefore = load();
+    const cpuBefore = cpuMs(pid);
     const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers });
-    return { result, load: `${loadBefore} → ${load()}` };
+    // CPU per request hardly depends on what else the machine runs; req/s does.
+    const cpuPerRequest = (cpuMs(pid) - cpuBefore) / (result.requests.average * DURATION_S);
+    return { result, cpuPerRequest, load: `${loadBefore} → ${load()}` };
   };
   const rows = [];
   for (const [index, scenario] of scenarios.entries()) {
     const size = JSON.stringify(bodies[index]).length;
-    const baseline = await measure(`http://127.0.0.1:${barePort}/bare/${index}`, {});
-    const measured = await measure(`${base}${scenario.path}`, { authorization: `Bearer ${key}` });
-    const row = (name: string, { result, load: during }: Awaited<ReturnType<typeof measure>>) => ({
+    const baseline = await measure(`http://127.0.0.1:${barePort}/bare/${index}`, {}, bare.pid!);
+    const measured = await measure(`${base}${scenario.path}`, { authorization: `Bearer ${key}` }, hub.child.pid!);
+    const row = (name: string, { result, cpuPerRequest, load: during }: Awaited<ReturnType<typeof measure>>) => ({
       scenario: name,
       bytes: size,
       'req/s': Math.round(result.requests.average),
@@ -114,6 +124,7 @@ try {
       'non-2xx': result.non2xx,
       errors: result.errors,
       'vs bare': (result.requests.average / baseline.result.requests.average).toFixed(3),
+      'process CPU µs/req': Math.round(cpuPerRequest * 1_000),
       'load avg (1 5 15 min) before → after': during,
     });
     rows.push(row(`bare Fastify, same body (${scenario.name})`, baseline), row(`hub: ${scenario.name}`, measured));

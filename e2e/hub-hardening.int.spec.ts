@@ -85,6 +85,37 @@ describe('revocation ends live tails', () => {
   });
 });
 
+describe('the key cache while change notices are cut off', () => {
+  let hub: HubHarness;
+  beforeAll(async () => {
+    // A TTL far beyond the test, so only the lost subscription can explain a refusal.
+    hub = await startHub({ HUB_KEY_CACHE_TTL_MS: '600000' });
+  });
+  afterAll(() => hub?.close());
+
+  it('serves no cached key once its subscription drops: a revocation it never heard of holds at once', async () => {
+    const community = await hub.community('cut-off');
+    const reader = await newKey(hub, community.id);
+    const read = () => hub.request('GET', `/v1/communities/${community.id}/commands`, { token: reader.key });
+    for (let i = 0; i < 3; i++) expect((await read()).status).toBe(200);
+    // Cut this hub's subscriber connection (found by its name: Redis is shared), then
+    // revoke the key behind the hub's back, so no notice can tell it.
+    const clients = String(await hub.redis.client('LIST'));
+    const subscriber = clients.split('\n').find((line) => line.includes(` name=${hub.keys.prefix}-hub `) && / sub=1 /.test(line));
+    expect(subscriber).toBeDefined();
+    await hub.redis.client('KILL', 'ID', /id=(\d+)/.exec(subscriber!)![1]!);
+    await hub.database.pool.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [reader.id]);
+    const cutAt = Date.now();
+    let status = (await read()).status;
+    while (status !== 401 && Date.now() - cutAt < 3_000) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      status = (await read()).status;
+    }
+    expect(status).toBe(401);
+    expect(Date.now() - cutAt).toBeLessThan(1_000);
+  });
+});
+
 describe('live-tail slots', () => {
   let hub: HubHarness;
   let url: string;

@@ -37,7 +37,8 @@ export function fastifyOptions(config: HubConfig): FastifyServerOptions {
 export class HubModule {
   static forConfig(config: HubConfig, logger: Logger): DynamicModule {
     const keys = new StreamKeys(config.PARLEY_KEY_PREFIX, config.PARLEY_EVENT_PARTITIONS);
-    const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true });
+    // Named, so CLIENT LIST shows which connections are a hub's (its duplicates carry the name too).
+    const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true, connectionName: `${config.PARLEY_KEY_PREFIX}-hub` });
     redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
     const pool = createPool(config.DATABASE_URL, { applicationName: 'parley-hub', max: config.HUB_DB_POOL_MAX });
 
