@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, startHub, type HubHarness } from './hub-support.js';
+import { ADMIN_TOKEN, Browser, startHub, type HubHarness } from './hub-support.js';
 
 /** What a new user tripped over (issue 18): slugs, prefixed names, the admin token in the console, the docs page, the console's reach. */
 let hub: HubHarness;
@@ -12,31 +12,12 @@ beforeAll(async () => {
 });
 afterAll(() => hub?.close());
 
-/** Signs in to the console as `apiKey`; returns a fetch-like helper carrying the cookies. */
+/** A browser signed in to the console as `apiKey` (or refused). */
 async function consoleSession(apiKey: string) {
-  const cookies = new Map<string, string>();
-  const send = async (method: 'GET' | 'POST', url: string, form?: Record<string, string | string[]>) => {
-    const payload = form
-      ? new URLSearchParams(Object.entries(form).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((item): [string, string] => [name, item]))).toString()
-      : undefined;
-    const cookie = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-    const response = await hub.app.inject({
-      method,
-      url,
-      payload,
-      headers: { ...(cookie ? { cookie } : {}), ...(payload !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-    });
-    const set = response.headers['set-cookie'];
-    for (const line of Array.isArray(set) ? set : set ? [set] : []) {
-      const [name, value] = line.split(';')[0]!.split('=') as [string, string];
-      cookies.set(name, value);
-    }
-    return response;
-  };
-  const csrf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
-  const login = await send('GET', '/console');
-  const signedIn = await send('POST', '/console/login', { _csrf: csrf(login.body), apiKey });
-  return { send, csrf, signedIn };
+  const browser = new Browser(hub);
+  const login = await browser.get('/console');
+  const signedIn = await browser.post('/console/login', { _csrf: browser.csrf(login.body), apiKey });
+  return { browser, signedIn };
 }
 
 describe('a community by its slug', () => {
@@ -83,11 +64,12 @@ describe('the console', () => {
 
   it('shows its community and edits every field of a command: aliases, role, cooldowns, platforms, channels, module', async () => {
     const channel = (await hub.request('POST', `/v1/communities/${demo.id}/channels`, { token: demo.key, body: { platform: 'twitch', platformChannelId: 'room-1', name: 'main room' } })).body;
-    const { send, csrf, signedIn } = await consoleSession(demo.key);
+    const { browser, signedIn } = await consoleSession(demo.key);
+    const csrf = (page: string) => browser.csrf(page);
     expect(signedIn.statusCode).toBe(303);
-    const list = await send('GET', '/console/commands');
+    const list = await browser.get('/console/commands');
     expect(list.body).toContain('Community demo (demo)');
-    const created = await send('POST', '/console/commands', {
+    const created = await browser.post('/console/commands', {
       _csrf: csrf(list.body),
       name: 'so',
       response: 'Go follow $(touser)',
@@ -115,11 +97,11 @@ describe('the console', () => {
       moduleId: null,
     });
 
-    const edit = await send('GET', '/console/commands/so');
+    const edit = await browser.get('/console/commands/so');
     expect(edit.body).toContain('value="shoutout sh"');
     expect(edit.body).toMatch(/<option value="moderator" selected>/);
     expect(edit.body).toContain('main room (twitch)');
-    const saved = await send('POST', '/console/commands/so', {
+    const saved = await browser.post('/console/commands/so', {
       _csrf: csrf(edit.body),
       response: 'Follow $(touser)!',
       aliases: '',
@@ -143,10 +125,10 @@ describe('the console', () => {
       platforms: null,
       channelIds: null,
     });
-    const listed = await send('GET', '/console/commands');
+    const listed = await browser.get('/console/commands');
     expect(listed.body).toContain('0 s / 60 s (moderators skip)');
 
-    const refused = await send('POST', '/console/commands', { _csrf: csrf(listed.body), name: '!lurk', response: 'lurking' });
+    const refused = await browser.post('/console/commands', { _csrf: csrf(listed.body), name: '!lurk', response: 'lurking' });
     expect(refused.statusCode).toBe(422);
     expect(refused.body).toContain('without the command prefix');
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubServer } from '../apps/hub/src/hub.server.js';
-import { startHub, type HubHarness } from './hub-support.js';
+import { endedWithin, openTail, startHub, type HubHarness, type OpenTail } from './hub-support.js';
 
 /**
  * What a hostile review of the hub found (issue 18): revoked keys kept their live tails,
@@ -8,34 +8,6 @@ import { startHub, type HubHarness } from './hub-support.js';
  * not rate-limited, a `__proto__` body was called invalid JSON, and a second revocation
  * wrote a second audit entry.
  */
-
-interface OpenTail {
-  status: number;
-  body?: any;
-  /** Resolves to Date.now() when the server ends the stream. */
-  ended: Promise<number>;
-  close(): void;
-}
-
-async function openTail(url: string, communityId: string, token: string): Promise<OpenTail> {
-  const controller = new AbortController();
-  const response = await fetch(`${url}/v1/communities/${communityId}/tail`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
-  if (response.status !== 200) return { status: response.status, body: await response.json(), ended: Promise.resolve(Date.now()), close: () => undefined };
-  const reader = response.body!.getReader();
-  const ended = (async () => {
-    try {
-      for (;;) if ((await reader.read()).done) return Date.now();
-    } catch {
-      return Date.now();
-    }
-  })();
-  return { status: 200, ended, close: () => controller.abort() };
-}
-
-/** When the stream ended, or Infinity if it is still open after `waitMs`. */
-function endedWithin(tail: OpenTail, waitMs: number): Promise<number> {
-  return Promise.race([tail.ended, new Promise<number>((resolve) => setTimeout(() => resolve(Number.POSITIVE_INFINITY), waitMs))]);
-}
 
 const newKey = async (hub: HubHarness, communityId: string, scopes = ['read']) => {
   const created = await hub.request('POST', `/v1/communities/${communityId}/api-keys`, { body: { name: 'k', scopes } });

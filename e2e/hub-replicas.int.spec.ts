@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endedWithin, openTail } from './hub-support.js';
 import { distRoot, logDir } from './support.js';
 
 /** Two hub processes from dist on one database and one Redis: what one revokes, the other refuses within a second. */
@@ -43,23 +44,6 @@ async function call(hub: AppProcess, method: string, path: string, token: string
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
-/** Opens a tail; resolves `ended` with Date.now() when the server ends the stream. */
-async function tail(hub: AppProcess, communityId: string, token: string) {
-  const response = await fetch(url(hub, `/v1/communities/${communityId}/tail`), { headers: { authorization: `Bearer ${token}` } });
-  expect(response.status).toBe(200);
-  const reader = response.body!.getReader();
-  const ended = (async () => {
-    try {
-      for (;;) if ((await reader.read()).done) return Date.now();
-    } catch {
-      return Date.now();
-    }
-  })();
-  return { ended };
-}
-
-const within = (ended: Promise<number>, ms: number) => Promise.race([ended, new Promise<number>((resolve) => setTimeout(() => resolve(Number.POSITIVE_INFINITY), ms))]);
-
 describe('two hub replicas', () => {
   it('refuses on one a key revoked on the other within a second, and ends its tails on both', async () => {
     const [a, b] = hubs as [AppProcess, AppProcess];
@@ -67,7 +51,8 @@ describe('two hub replicas', () => {
     const reader = (await call(a, 'POST', `/v1/communities/${community.id}/api-keys`, ADMIN, { name: 'reader', scopes: ['read'] })).body;
     // Both replicas have the key verified and cached, and hold a tail of it.
     for (const hub of [a, b]) for (let i = 0; i < 3; i++) expect((await call(hub, 'GET', `/v1/communities/${community.id}/commands`, reader.key)).status).toBe(200);
-    const tails = [await tail(a, community.id, reader.key), await tail(b, community.id, reader.key)];
+    const tails = [await openTail(url(a, ''), community.id, reader.key), await openTail(url(b, ''), community.id, reader.key)];
+    expect(tails.map((opened) => opened.status)).toEqual([200, 200]);
 
     expect((await call(a, 'DELETE', `/v1/communities/${community.id}/api-keys/${reader.id}`, ADMIN)).status).toBe(200);
     const revokedAt = Date.now();
@@ -84,6 +69,6 @@ describe('two hub replicas', () => {
     }
     expect(refusedAt - revokedAt).toBeLessThan(1_000);
     // ...and its tails on both replicas have ended within one second.
-    for (const { ended } of tails) expect((await within(ended, 3_000)) - revokedAt).toBeLessThan(1_000);
+    for (const opened of tails) expect((await endedWithin(opened, 3_000)) - revokedAt).toBeLessThan(1_000);
   });
 });
