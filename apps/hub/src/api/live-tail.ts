@@ -68,7 +68,9 @@ export interface TailSink {
 /**
  * Live tails: one blocking `XREAD` connection per open tail over every event partition
  * and every action stream, passing on the entries of the community's own channels.
- * A tail stops when its client goes away and all of them stop on shutdown.
+ * Each tail holds a slot, bounded per key, per community and per process. A tail stops
+ * when its client goes away, when `end()` names its owner (a revoked key, a deleted
+ * community), when its periodic access check fails, and on shutdown.
  */
 export class LiveTails {
   private readonly held = new Set<Held>();
