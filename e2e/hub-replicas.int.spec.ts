@@ -25,8 +25,9 @@ beforeAll(async () => {
     OTEL_SDK_DISABLED: 'true',
   };
   hubs = [await launchApp('hub', { distRoot, logDir, env }), await launchApp('hub', { distRoot, logDir, env })];
-  await waitUntilReady(hubs);
-});
+  // Two processes start at once on a shared machine: a generous deadline.
+  await waitUntilReady(hubs, 120_000);
+}, 150_000);
 afterAll(async () => {
   await stopApps(hubs);
   await deleteKeysWithPrefix(redis, prefix);
