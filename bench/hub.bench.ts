@@ -1,16 +1,24 @@
 /**
  * `npm run bench:hub`: authenticated read throughput of the hub started from dist, against
  * the real Redis and PostgreSQL, seeded with one community, one read key and 100 commands.
- * Rate limiting stays ON — every request runs the per-IP and per-key Redis scripts — but
- * the limits are set far above what the benchmark can send, so it measures throughput,
- * not 429s. Stops by itself.
+ * Rate limiting stays ON — every request counts against the per-IP and per-key limits in
+ * Redis — but the limits are set far above what the benchmark can send, so it measures
+ * throughput, not 429s. Each scenario is also run against a bare Fastify process serving
+ * the same JSON body (bare-json-server.ts), and the hub's throughput is printed as a ratio
+ * of it, with the load average beside every figure (the machine may be shared).
+ * `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of the hub there. Stops by itself.
  */
+import { fork } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
 import { createTestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, waitUntilReady } from '@parley/launcher';
 import { Redis } from 'ioredis';
+import { summarizeProfile } from './cpu-profile.js';
 import { table } from './support.js';
 
 interface AutocannonResult {
@@ -26,6 +34,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const COMMANDS = 100;
+/** USER_HZ: the unit of /proc/<pid>/stat's CPU times (100 on Linux). */
+const CLOCK_TICKS = 100;
 const LIMIT = '100000000';
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdefghij';
 
@@ -34,6 +44,7 @@ const logDir = fileURLToPath(new URL('../../.parley/bench-logs', import.meta.url
 const redis = new Redis(redisUrl());
 const prefix = uniquePrefix('bench-hub');
 const database = await createTestDatabase();
+const profileDir = process.env.BENCH_CPU_PROF;
 const hub = await launchApp('hub', {
   distRoot,
   logDir,
@@ -46,8 +57,20 @@ const hub = await launchApp('hub', {
     HUB_RATE_LIMIT_PER_KEY: LIMIT,
     HUB_RATE_LIMIT_PER_IP: LIMIT,
     LOG_LEVEL: 'warn',
+    ...(process.env.HUB_DB_POOL_MAX ? { HUB_DB_POOL_MAX: process.env.HUB_DB_POOL_MAX } : {}),
+    ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
   },
 });
+const bare = fork(fileURLToPath(new URL('./bare-json-server.js', import.meta.url)), { stdio: 'ignore' });
+/** CPU time (user + system) a process has used, ms, from /proc (Linux). */
+const cpuMs = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000) / CLOCK_TICKS;
+};
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
 
 try {
   await waitUntilReady([hub]);
@@ -68,29 +91,62 @@ try {
   }
 
   const scenarios = [
-    { name: 'list commands (limit=50)', path: `/v1/communities/${community.id}/commands?limit=50` },
     { name: 'get one command', path: `/v1/communities/${community.id}/commands/cmd42` },
+    { name: 'list commands (limit=50)', path: `/v1/communities/${community.id}/commands?limit=50` },
   ];
-  const rows = [];
-  for (const scenario of scenarios) {
+  // The bare server answers each scenario with the very body the hub answers it with.
+  const bodies = await Promise.all(scenarios.map((scenario) => call('GET', scenario.path, key)));
+  const barePort = await new Promise<number>((resolve) => {
+    bare.once('message', (port) => resolve(port as number));
+    bare.send(bodies);
+  });
+  const measure = async (url: string, headers: Record<string, string>, pid: number) => {
     // A short warm-up so JIT and connection pools are settled before measuring.
-    await autocannon({ url: `${base}${scenario.path}`, connections: 10, duration: 2, headers: { authorization: `Bearer ${key}` } });
-    const result = await autocannon({ url: `${base}${scenario.path}`, connections: CONNECTIONS, duration: DURATION_S, headers: { authorization: `Bearer ${key}` } });
-    rows.push({
-      scenario: scenario.name,
+    await autocannon({ url, connections: 10, duration: 2, headers });
+    const loadBefore = load();
+    const cpuBefore = cpuMs(pid);
+    const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers });
+    // CPU per request hardly depends on what else the machine runs; req/s does.
+    const cpuPerRequest = (cpuMs(pid) - cpuBefore) / (result.requests.average * DURATION_S);
+    return { result, cpuPerRequest, load: `${loadBefore} → ${load()}` };
+  };
+  const rows = [];
+  for (const [index, scenario] of scenarios.entries()) {
+    const size = JSON.stringify(bodies[index]).length;
+    const baseline = await measure(`http://127.0.0.1:${barePort}/bare/${index}`, {}, bare.pid!);
+    const measured = await measure(`${base}${scenario.path}`, { authorization: `Bearer ${key}` }, hub.child.pid!);
+    const row = (name: string, { result, cpuPerRequest, load: during }: Awaited<ReturnType<typeof measure>>) => ({
+      scenario: name,
+      bytes: size,
       'req/s': Math.round(result.requests.average),
       'p50 ms': result.latency.p50,
       'p99 ms': result.latency.p99,
       'non-2xx': result.non2xx,
       errors: result.errors,
+      'vs bare': (result.requests.average / baseline.result.requests.average).toFixed(3),
+      'process CPU µs/req': Math.round(cpuPerRequest * 1_000),
+      'load avg (1 5 15 min) before → after': during,
     });
+    rows.push(row(`bare Fastify, same body (${scenario.name})`, baseline), row(`hub: ${scenario.name}`, measured));
   }
   console.log(`hub bench: ${COMMANDS} commands, 1 read key, ${CONNECTIONS} connections, ${DURATION_S} s per scenario, one hub process`);
-  console.log(`rate limits ON (per-IP and per-key Redis checks on every request) with limits of ${LIMIT}/min, so nothing is refused`);
+  console.log(`rate limits ON (per-IP and per-key counters in Redis on every request) with limits of ${LIMIT}/min, so nothing is refused`);
   console.log(table(rows));
 } finally {
+  bare.kill('SIGTERM');
   await stopApps([hub]);
   await deleteKeysWithPrefix(redis, prefix);
   redis.disconnect();
   await database.drop();
+}
+
+if (profileDir) {
+  // The hub writes its profile as it exits: the newest file is this run's.
+  const file = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile')).sort().at(-1);
+  if (file) {
+    const { owners, functions } = summarizeProfile(join(profileDir, file));
+    console.log(`\nhub CPU profile ${join(profileDir, file)} (whole run, start-up and seeding included), self time:`);
+    console.log(table(owners));
+    console.log(table(functions));
+  }
 }

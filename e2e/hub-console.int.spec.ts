@@ -1,47 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHub, type HubHarness } from './hub-support.js';
+import { Browser, startHub, type HubHarness } from './hub-support.js';
 
 let hub: HubHarness;
 beforeAll(async () => {
   hub = await startHub();
 });
 afterAll(() => hub?.close());
-
-/** A tiny browser: keeps cookies, sends forms. */
-class Browser {
-  private cookies = new Map<string, string>();
-  constructor(private readonly harness: HubHarness) {}
-
-  async get(url: string) {
-    return this.send('GET', url);
-  }
-
-  async post(url: string, form: Record<string, string>) {
-    return this.send('POST', url, new URLSearchParams(form).toString());
-  }
-
-  csrf(page: string): string {
-    return /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
-  }
-
-  private async send(method: 'GET' | 'POST', url: string, payload?: string) {
-    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-    const response = await this.harness.app.inject({
-      method,
-      url,
-      payload,
-      headers: { ...(cookie ? { cookie } : {}), ...(payload !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-    });
-    const setCookies = response.headers['set-cookie'];
-    for (const line of Array.isArray(setCookies) ? setCookies : setCookies ? [setCookies] : []) {
-      const [pair] = line.split(';');
-      const [name, value] = pair!.split('=') as [string, string];
-      if (value === '' || /Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return response;
-  }
-}
 
 describe('console', () => {
   it('signs in with an API key into a cookie session and lists, creates and edits commands', async () => {
@@ -68,7 +32,8 @@ describe('console', () => {
     expect((await hub.request('GET', `/v1/communities/${id}/commands/lurk`, { token: key })).body.response).toBe('Enjoy the lurk');
 
     const edit = await browser.get('/console/commands/lurk');
-    const saved = await browser.post('/console/commands/lurk', { _csrf: browser.csrf(edit.body), response: 'Lurk mode' });
+    // An unticked box sends only its hidden companion.
+    const saved = await browser.post('/console/commands/lurk', { _csrf: browser.csrf(edit.body), response: 'Lurk mode', enabled: '' });
     expect(saved.statusCode).toBe(303);
     const after = (await hub.request('GET', `/v1/communities/${id}/commands/lurk`, { token: key })).body;
     expect(after).toMatchObject({ response: 'Lurk mode', enabled: false });

@@ -30,6 +30,9 @@ function routes() {
   return hub.app.get(HubServer).routes.routes();
 }
 
+const notFound = (given: string) =>
+  `There is no community ${given}. A community is named by its id or its slug; the platform admin lists them with GET /v1/communities.`;
+
 function fill(path: string, params: Record<string, string>): string {
   return path.replace(/\{(\w+)\}/g, (_match, name: string) => encodeURIComponent(params[name] ?? 'x'));
 }
@@ -43,7 +46,11 @@ describe('community isolation', () => {
       const url = fill(route.path, victimParams);
       const response = await hub.request(route.method, url, { token: attacker.key, body: route.body ? {} : undefined });
       expect(response.status, `${route.method} ${url}`).toBe(404);
-      expect(response.body.detail, `${route.method} ${url}`).toBe(`There is no community ${victim.id}.`);
+      expect(response.body.detail, `${route.method} ${url}`).toBe(notFound(victim.id));
+      // By slug too: the same answer, never the id behind it.
+      const bySlug = await hub.request(route.method, fill(route.path, { ...victimParams, communityId: 'victim' }), { token: attacker.key, body: route.body ? {} : undefined });
+      expect(bySlug.status, `${route.method} by slug`).toBe(404);
+      expect(bySlug.body.detail).toBe(notFound('victim'));
       expect(response.text).not.toContain('victim data');
     }
     const after = await hub.database.pool.query('SELECT count(*) FROM audit_log');
@@ -54,7 +61,7 @@ describe('community isolation', () => {
   it('gives the same 404 for a community that does not exist', async () => {
     const missing = await hub.request('GET', '/v1/communities/00000000-0000-4000-8000-000000000000', { token: attacker.key });
     expect(missing.status).toBe(404);
-    expect(missing.body.detail).toBe('There is no community 00000000-0000-4000-8000-000000000000.');
+    expect(missing.body.detail).toBe(notFound('00000000-0000-4000-8000-000000000000'));
   });
 });
 

@@ -27,6 +27,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Sent as is (a string body), for content-type and size tests. */
   payload?: string;
+  /** The client's address as the hub sees it (default 127.0.0.1). */
+  remoteAddress?: string;
 }
 
 /** The hub in this process on its own database and key prefix, driven with Fastify's inject (no socket). */
@@ -76,7 +78,7 @@ export async function startHub(env: Record<string, string> = {}): Promise<HubHar
       payload = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await app.inject({ method: method as 'GET', url, headers, payload });
+    const response = await app.inject({ method: method as 'GET', url, headers, payload, ...(options.remoteAddress ? { remoteAddress: options.remoteAddress } : {}) });
     let body: any;
     try {
       body = response.body ? JSON.parse(response.body) : undefined;
@@ -112,4 +114,72 @@ export async function startHub(env: Record<string, string> = {}): Promise<HubHar
       await database.drop();
     },
   };
+}
+
+/** A live tail opened over HTTP. */
+export interface OpenTail {
+  status: number;
+  body?: any;
+  /** Resolves to Date.now() when the server ends the stream. */
+  ended: Promise<number>;
+  close(): void;
+}
+
+/** Opens `GET …/tail` on the hub at `url` (a refused one is returned with its status and problem). */
+export async function openTail(url: string, communityId: string, token: string): Promise<OpenTail> {
+  const controller = new AbortController();
+  const response = await fetch(`${url}/v1/communities/${communityId}/tail`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+  if (response.status !== 200) return { status: response.status, body: await response.json(), ended: Promise.resolve(Date.now()), close: () => undefined };
+  const reader = response.body!.getReader();
+  const ended = (async () => {
+    try {
+      for (;;) if ((await reader.read()).done) return Date.now();
+    } catch {
+      return Date.now();
+    }
+  })();
+  return { status: 200, ended, close: () => controller.abort() };
+}
+
+/** When the stream ended, or Infinity if it is still open after `waitMs`. */
+export function endedWithin(tail: OpenTail, waitMs: number): Promise<number> {
+  return Promise.race([tail.ended, new Promise<number>((resolve) => setTimeout(() => resolve(Number.POSITIVE_INFINITY), waitMs))]);
+}
+
+/** A tiny browser: keeps cookies, sends forms. */
+export class Browser {
+  private cookies = new Map<string, string>();
+  constructor(private readonly harness: HubHarness) {}
+
+  async get(url: string) {
+    return this.send('GET', url);
+  }
+
+  /** A field given as a list is sent once per item (ticked boxes, hidden companions). */
+  async post(url: string, form: Record<string, string | string[]>) {
+    const pairs = Object.entries(form).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((item): [string, string] => [name, item]));
+    return this.send('POST', url, new URLSearchParams(pairs).toString());
+  }
+
+  csrf(page: string): string {
+    return /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+  }
+
+  private async send(method: 'GET' | 'POST', url: string, payload?: string) {
+    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const response = await this.harness.app.inject({
+      method,
+      url,
+      payload,
+      headers: { ...(cookie ? { cookie } : {}), ...(payload !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+    });
+    const setCookies = response.headers['set-cookie'];
+    for (const line of Array.isArray(setCookies) ? setCookies : setCookies ? [setCookies] : []) {
+      const [pair] = line.split(';');
+      const [name, value] = pair!.split('=') as [string, string];
+      if (value === '' || /Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return response;
+  }
 }

@@ -26,7 +26,7 @@ export class HubMetrics {
     });
     this.rateLimited = new Counter({
       name: 'parley_hub_rate_limited_total',
-      help: 'Requests refused with 429, by the limit that refused them (key or ip).',
+      help: 'Requests refused with 429, by the limit that refused them (key, ip, login-key, login-ip).',
       labelNames: ['rule'] as const,
       registers: [registry],
     });

@@ -1,9 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
-import { Authenticator } from '@parley/api-auth';
+import { AccessChanges, Authenticator, CredentialCache } from '@parley/api-auth';
 import { CommunityStats } from '@parley/commands';
 import { StreamKeys } from '@parley/contracts';
-import { ApiKeyRepository, CommunityAdminRepository, createPool, migrate } from '@parley/db';
+import { ApiKeyRepository, CommunityAdminRepository, CommunityRepository, createPool, migrate } from '@parley/db';
 import { ImportJobs, urlCheckFrom } from '@parley/importers';
 import { IdempotencyStore, ProblemExceptionFilter, RequestRateLimiter, RouteRegistry } from '@parley/http-api';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { ApiGate, type Access, type RequestContext } from './api/access.js';
 import { ChangeWriter } from './api/change-writer.js';
 import { addAuditRoutes, addCommunityRoutes } from './api/community-routes.js';
+import { KeyUseRecorder } from './api/key-use.js';
 import { LiveTails } from './api/live-tail.js';
 import { addImportRoutes } from './api/import-routes.js';
 import { addLiveRoutes } from './api/live-routes.js';
@@ -38,8 +39,9 @@ export function fastifyOptions(config: HubConfig): FastifyServerOptions {
 export class HubModule {
   static forConfig(config: HubConfig, logger: Logger, startup: ServiceStartup): DynamicModule {
     const keys = new StreamKeys(config.PARLEY_KEY_PREFIX, config.PARLEY_EVENT_PARTITIONS);
-    const redis = createRedisConnection(config.REDIS_URL, logger);
-    const pool = createPool(config.DATABASE_URL, { applicationName: 'parley-hub' });
+    // Named, so CLIENT LIST shows which connections are a hub's (its duplicates carry the name too).
+    const redis = createRedisConnection(config.REDIS_URL, logger, { connectionName: `${config.PARLEY_KEY_PREFIX}-hub` });
+    const pool = createPool(config.DATABASE_URL, { applicationName: 'parley-hub', max: config.HUB_DB_POOL_MAX });
 
     const registry = createMetricsRegistry('hub');
     const metrics = new HubMetrics(registry);
@@ -51,9 +53,34 @@ export class HubModule {
     startup.dependsOn('postgres', postgresReady).dependsOn('redis', redisReady);
     if (config.PARLEY_MIGRATE_ON_START) startup.step('migrations', ['postgres'], () => migrate(config.DATABASE_URL));
 
-    const writer = new ChangeWriter(pool, redis, keys, (error) => {
+    const apiKeys = new ApiKeyRepository(pool);
+    const communities = new CommunityAdminRepository(pool);
+    const credentials = new CredentialCache(apiKeys, { ttlMs: config.HUB_KEY_CACHE_TTL_MS });
+    const authenticator = new Authenticator({ adminKey: config.HUB_ADMIN_TOKEN, keys: credentials });
+    const tails = new LiveTails(
+      redis,
+      keys,
+      { maxTails: config.HUB_MAX_TAILS, maxTailsPerCommunity: config.HUB_MAX_TAILS_PER_COMMUNITY, maxTailsPerKey: config.HUB_MAX_TAILS_PER_KEY },
+      (open) => metrics.tailsOpen.set(open),
+    );
+    // Revocations and deletions reach every replica's key cache and live tails at once;
+    // while notices may be missed, the cache serves nothing (see the README).
+    const access = new AccessChanges(redis, keys.key('hub', 'access-changes'), {
+      changed: (change) => {
+        if (change.kind === 'key') credentials.forgetKey(change.keyId);
+        else credentials.forgetCommunity(change.communityId);
+        tails.end((owner) => (change.kind === 'key' ? owner.keyId === change.keyId : owner.communityId === change.communityId));
+      },
+      lost: () => credentials.distrust(),
+      restored: () => {
+        credentials.trust();
+        void tails.recheck();
+      },
+    });
+
+    const writer = new ChangeWriter(pool, redis, keys, access, (error) => {
       metrics.noticesFailed.inc();
-      logger.warn({ err: error.message }, 'configuration-change notice not published; routers catch up when their cache expires');
+      logger.warn({ err: error.message }, 'change notice not published; routers catch up when their cache expires, hub replicas when their key cache does');
     });
     const routes = new RouteRegistry<Access, RequestContext>();
     addCommunityRoutes(routes, { writer, db: pool });
@@ -61,8 +88,7 @@ export class HubModule {
     addResources(routes, resources);
     addAliasRoutes(routes, resources);
     addAuditRoutes(routes, { db: pool });
-    const tails = new LiveTails(redis, keys, { maxTails: config.HUB_MAX_TAILS }, (open) => metrics.tailsOpen.set(open));
-    addLiveRoutes(routes, { db: pool, stats: new CommunityStats(redis, keys), tails });
+    addLiveRoutes(routes, { db: pool, stats: new CommunityStats(redis, keys), tails, authenticator, communities });
     const importJobs = new ImportJobs(pool, {
       onApplied: (communityId, result) => (result.affectsRouter ? writer.announce(communityId) : undefined),
       onUnexpectedError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'import job failed'),
@@ -77,19 +103,26 @@ export class HubModule {
       watchLimitMs: 15 * 60_000,
     });
 
-    const apiKeys = new ApiKeyRepository(pool);
     const window = config.HUB_RATE_LIMIT_WINDOW_MS;
-    const authenticator = new Authenticator({ adminKey: config.HUB_ADMIN_TOKEN, keys: apiKeys });
+    const limiter = new RequestRateLimiter(redis, keys.key('hub', 'ratelimit'));
+    const keyUse = new KeyUseRecorder(apiKeys, config.HUB_KEY_USE_FLUSH_MS, (error) => logger.warn({ err: error.message }, 'API keys\' last use not recorded'));
     const gate = new ApiGate({
       authenticator,
-      limiter: new RequestRateLimiter(redis, keys.key('hub', 'ratelimit')),
+      limiter,
       keyRule: { name: 'key', limit: config.HUB_RATE_LIMIT_PER_KEY, windowMs: window },
       ipRule: { name: 'ip', limit: config.HUB_RATE_LIMIT_PER_IP, windowMs: window },
-      apiKeys,
-      communities: new CommunityAdminRepository(pool),
+      keyUse,
+      communities,
+      slugs: new CommunityRepository(pool),
       onRateLimited: (rule) => metrics.rateLimited.inc({ rule }),
       onAuthFailure: (reason) => metrics.authFailures.inc({ reason }),
     });
+    const loginLimits = {
+      limiter,
+      ipRule: { name: 'login-ip', limit: config.HUB_LOGIN_RATE_LIMIT_PER_IP, windowMs: window },
+      keyRule: { name: 'login-key', limit: config.HUB_LOGIN_RATE_LIMIT_PER_KEY, windowMs: window },
+      onRateLimited: (rule: 'login-ip' | 'login-key') => metrics.rateLimited.inc({ rule }),
+    };
     const idempotency = new IdempotencyStore(redis, {
       keyPrefix: keys.key('hub', 'idempotency'),
       ttlMs: config.HUB_IDEMPOTENCY_TTL_S * 1_000,
@@ -113,7 +146,8 @@ export class HubModule {
         {
           provide: HubServer,
           inject: [HttpAdapterHost],
-          useFactory: (host: HttpAdapterHost) => new HubServer(host, { config, routes, gate, authenticator, keys, idempotency, metrics, tails, redis, pool, logger }),
+          useFactory: (host: HttpAdapterHost) =>
+            new HubServer(host, { config, routes, gate, authenticator, loginLimits, access, keyUse, keys, idempotency, metrics, tails, redis, pool, logger }),
         },
       ],
     };

@@ -8,13 +8,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Authenticator } from '@parley/api-auth';
+import type { AccessChanges, Authenticator } from '@parley/api-auth';
 import type { StreamKeys } from '@parley/contracts';
 import type { Access, ApiGate, RequestContext } from './api/access.js';
 import { dbProblem } from './api/db-problems.js';
 import type { LiveTails } from './api/live-tail.js';
 import type { HubConfig } from './config.js';
-import { installConsole } from './console/console.js';
+import { installConsole, type LoginLimits } from './console/console.js';
+import type { KeyUseRecorder } from './api/key-use.js';
 import type { HubMetrics } from './hub.metrics.js';
 
 export interface HubServerDeps {
@@ -22,6 +23,9 @@ export interface HubServerDeps {
   routes: RouteRegistry<Access, RequestContext>;
   gate: ApiGate;
   authenticator: Authenticator;
+  loginLimits: LoginLimits;
+  access: AccessChanges;
+  keyUse: KeyUseRecorder;
   keys: StreamKeys;
   idempotency: IdempotencyStore;
   metrics: HubMetrics;
@@ -34,7 +38,8 @@ export interface HubServerDeps {
 const API_INFO = {
   title: 'Parley hub',
   version: '1.0.0',
-  description: 'Communities, channels, commands and everything the Parley bot answers with. Errors are RFC 9457 problem documents.',
+  description:
+    'Communities, channels, commands and everything the Parley bot answers with. A community is named in paths by its id or its slug. Command names are given without the chat prefix ("hi", not "!hi"). Errors are RFC 9457 problem documents.',
 };
 
 /**
@@ -43,6 +48,14 @@ const API_INFO = {
  */
 const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** Parley's mark (a speech bubble) for the docs page, instead of the plugin's Fastify logo and favicon. */
+const PARLEY_LOGO = Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="180" height="40" viewBox="0 0 180 40"><path d="M4 4h32a4 4 0 0 1 4 4v18a4 4 0 0 1-4 4H16l-8 8v-8H4a4 4 0 0 1-4-4V8a4 4 0 0 1 4-4z" fill="#6d28d9"/><text x="48" y="28" font-family="sans-serif" font-size="22" font-weight="700" fill="#f5f5f5">Parley hub</text></svg>',
+);
+const PARLEY_ICON = Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><path d="M4 4h32a4 4 0 0 1 4 4v18a4 4 0 0 1-4 4H16l-8 8v-8H4a4 4 0 0 1-4-4V8a4 4 0 0 1 4-4z" fill="#6d28d9"/></svg>',
+);
 
 /**
  * @fastify/swagger-ui shows what `fastify.swagger()` returns and requires a plugin named
@@ -75,6 +88,9 @@ export class HubServer implements OnModuleInit, BeforeApplicationShutdown {
   async onModuleInit(): Promise<void> {
     const { routes, gate, idempotency, metrics, config } = this.deps;
     const fastify = this.host.httpAdapter.getInstance<FastifyInstance>();
+    // Not awaited: until the subscription is confirmed the key cache serves nothing.
+    void this.deps.access.start();
+    this.deps.keyUse.start();
     // Security headers on every response; the JSON API needs no CSP beyond "nothing".
     await fastify.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
     metrics.observe(fastify);
@@ -92,13 +108,19 @@ export class HubServer implements OnModuleInit, BeforeApplicationShutdown {
     });
 
     await fastify.register(servesDocument(document));
-    await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { deepLinking: false } });
+    await fastify.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: DOCS_CSP,
+      uiConfig: { deepLinking: false },
+      theme: { title: 'Parley hub API', favicon: [{ filename: 'parley.svg', rel: 'icon', type: 'image/svg+xml', sizes: 'any', content: PARLEY_ICON }] },
+      logo: { type: 'image/svg+xml', content: PARLEY_LOGO, href: '/docs', target: '_self' },
+    });
 
     await fastify.register(cookie);
     installConsole(
       fastify,
       { cookieSecret: config.HUB_COOKIE_SECRET, cookieSecure: config.HUB_COOKIE_SECURE, sessionTtlSeconds: config.HUB_CONSOLE_SESSION_TTL_S },
-      { routes, authenticator: this.deps.authenticator, redis: this.deps.redis, keys: this.deps.keys },
+      { routes, authenticator: this.deps.authenticator, loginLimits: this.deps.loginLimits, redis: this.deps.redis, keys: this.deps.keys },
     );
 
     routes.install(fastify, {
@@ -117,6 +139,8 @@ export class HubServer implements OnModuleInit, BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     // Open event streams would keep the HTTP server from closing: end them first.
     this.deps.tails.closeAll();
+    this.deps.access.stop();
+    await this.deps.keyUse.stop();
     await this.deps.pool.end();
     this.deps.redis.disconnect();
   }

@@ -13,6 +13,8 @@ export type AuthResult = { ok: true; principal: Principal } | { ok: false; reaso
 
 export interface ApiKeyLookup {
   findCredential(prefix: string): Promise<ApiKeyCredential | null>;
+  /** The credential when it is at hand without I/O (a cache); undefined when it must be looked up. */
+  peekCredential?(prefix: string): ApiKeyCredential | undefined;
 }
 
 export interface AuthenticatorOptions {
@@ -31,12 +33,32 @@ export class Authenticator {
 
   async authenticate(authorization: string | undefined): Promise<AuthResult> {
     const token = bearerToken(authorization);
+    const known = this.decide(token, undefined);
+    if (known) return known;
+    const parsed = parseApiKey(token!)!;
+    return this.judge(parsed.secret, await this.options.keys.findCredential(parsed.prefix));
+  }
+
+  /**
+   * The answer `authenticate` would give, when it needs no I/O: a missing or malformed
+   * header, the platform-admin token, or a key whose credential the lookup holds in
+   * memory. Undefined when the key must be looked up.
+   */
+  peek(authorization: string | undefined): AuthResult | undefined {
+    return this.decide(bearerToken(authorization), this.options.keys.peekCredential);
+  }
+
+  private decide(token: string | null, peek: ApiKeyLookup['peekCredential']): AuthResult | undefined {
     if (token === null) return { ok: false, reason: 'missing' };
     if (secretsEqual(token, this.options.adminKey)) return { ok: true, principal: { kind: 'platform-admin', actor: 'platform-admin' } };
     const parsed = parseApiKey(token);
     if (!parsed) return { ok: false, reason: 'invalid' };
-    const credential = await this.options.keys.findCredential(parsed.prefix);
-    if (!credential || !secretMatches(parsed.secret, credential.secretHash)) return { ok: false, reason: 'invalid' };
+    const credential = peek?.call(this.options.keys, parsed.prefix);
+    return credential ? this.judge(parsed.secret, credential) : undefined;
+  }
+
+  private judge(secret: string, credential: ApiKeyCredential | null): AuthResult {
+    if (!credential || !secretMatches(secret, credential.secretHash)) return { ok: false, reason: 'invalid' };
     if (credential.revokedAt !== null) return { ok: false, reason: 'revoked' };
     return {
       ok: true,

@@ -1,3 +1,4 @@
+export { AccessChanges, type AccessChange, type AccessChangeHandlers } from './access-changes.js';
 export {
   API_KEY_FORMAT,
   SCOPES,
@@ -13,3 +14,4 @@ export {
   type Scope,
 } from './api-key.js';
 export { Authenticator, authorize, type ApiKeyLookup, type AuthFailure, type AuthResult, type AuthenticatorOptions, type Principal } from './authenticator.js';
+export { CredentialCache, DefaultCredentialCacheOptions, type CredentialCacheOptions } from './credential-cache.js';

@@ -16,9 +16,19 @@ afterAll(async () => {
 describe('cursor', () => {
   it('round-trips a position and refuses anything it did not hand out', () => {
     const position = { at: '2026-11-25T08:00:00.123456Z', id: '0b9c1c1e-4d0e-4c1a-9d7e-2f1f0b0c0d0e' };
-    expect(decodeCursor(encodeCursor(position))).toEqual(position);
-    for (const bad of ['x', Buffer.from('["not a time","1"]').toString('base64url'), Buffer.from('{}').toString('base64url')]) {
-      expect(() => decodeCursor(bad)).toThrow(HttpProblem);
+    expect(decodeCursor(encodeCursor(position), 'uuid')).toEqual(position);
+    expect(decodeCursor(encodeCursor({ ...position, id: '42' }), 'bigint')).toEqual({ ...position, id: '42' });
+    const crafted = [
+      ['not a time', '1'],
+      ['0000-01-01T00:00:00.000000Z', position.id],
+      ['2026-02-30T00:00:00.000000Z', position.id],
+      [position.at, '1'],
+    ];
+    for (const bad of ['x', Buffer.from('{}').toString('base64url'), ...crafted.map((value) => Buffer.from(JSON.stringify(value)).toString('base64url'))]) {
+      expect(() => decodeCursor(bad, 'uuid')).toThrow(HttpProblem);
+    }
+    for (const id of [position.id, '-1', '01', '1e3', '9'.repeat(19)]) {
+      expect(() => decodeCursor(encodeCursor({ ...position, id }), 'bigint')).toThrow(HttpProblem);
     }
   });
 });

@@ -1,4 +1,4 @@
-export { PAGINATION_DEFAULTS, PageQuery, decodeCursor, encodeCursor, pageSchema, type CursorPosition } from './cursor.js';
+export { PAGINATION_DEFAULTS, PageQuery, decodeCursor, encodeCursor, pageSchema, type CursorIdKind, type CursorPosition } from './cursor.js';
 export { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, type IdempotencyOptions } from './idempotency.js';
 export { buildOpenApiDocument, type OpenApiInfo } from './openapi.js';
 export { ProblemExceptionFilter, type ProblemFilterOptions } from './problem.filter.js';

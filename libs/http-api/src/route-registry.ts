@@ -83,6 +83,7 @@ export class RouteRegistry<Access, Ctx> {
   }
 
   install(fastify: FastifyInstance, options: InstallOptions<Access, Ctx>): void {
+    explainPrototypeKeys(fastify);
     for (const { route } of this.entries) {
       fastify.route({
         method: route.method,
@@ -107,6 +108,35 @@ export class RouteRegistry<Access, Ctx> {
         },
       });
     }
+  }
+}
+
+const PROTOTYPE_KEY_DETAIL =
+  'The request body is valid JSON but has a "__proto__" or "constructor.prototype" key, which is refused: such keys can change the prototype of objects on the server (prototype poisoning). No field of this API has that name; remove it.';
+
+/**
+ * Fastify's JSON parser refuses `__proto__` and `constructor.prototype` keys (right) with
+ * the same error as malformed JSON (wrong). This keeps its parser and, when it refuses a
+ * body that JSON.parse accepts, says what was refused and why.
+ */
+function explainPrototypeKeys(fastify: FastifyInstance): void {
+  const parse = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, raw, done) => {
+    const body = String(raw);
+    parse(request, body, (error: Error | null, value?: unknown) => {
+      if (error && isJson(body)) return done(new HttpProblem(400, PROTOTYPE_KEY_DETAIL), undefined);
+      return error ? done(error, undefined) : done(null, value);
+    });
+  });
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

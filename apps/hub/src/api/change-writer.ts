@@ -1,3 +1,4 @@
+import type { AccessChange, AccessChanges } from '@parley/api-auth';
 import { encodeConfigChange, type StreamKeys } from '@parley/contracts';
 import { AuditLogRepository, withTransaction, type AuditAction, type Queryable } from '@parley/db';
 import type { Redis } from 'ioredis';
@@ -10,6 +11,12 @@ export interface Change {
   action: AuditAction;
   /** Whether routers must reload the community (commands, channels, modules, prefix). */
   affectsRouter: boolean;
+}
+
+/** Nothing to change (e.g. a key already revoked): answered with `result`, neither audited nor announced. */
+export interface Unchanged<T> {
+  unchanged: true;
+  result: T;
 }
 
 export interface Applied<T> {
@@ -30,14 +37,15 @@ export class ChangeWriter {
     private readonly pool: pg.Pool,
     private readonly redis: Redis,
     private readonly keys: StreamKeys,
+    private readonly access: Pick<AccessChanges, 'announce'>,
     private readonly onNoticeFailed: (error: Error) => void,
   ) {}
 
   /** Resolves to the work's result, or null when it found nothing to change (then nothing is audited). */
-  async apply<T>(change: Change, work: (tx: Queryable) => Promise<Applied<T> | null>): Promise<T | null> {
-    const applied = await withTransaction(this.pool, async (tx) => {
+  async apply<T>(change: Change, work: (tx: Queryable) => Promise<Applied<T> | Unchanged<T> | null>): Promise<T | null> {
+    const done = await withTransaction(this.pool, async (tx) => {
       const done = await work(tx);
-      if (done) {
+      if (done && !('unchanged' in done)) {
         await new AuditLogRepository(tx).record({
           communityId: change.communityId,
           actor: change.actor,
@@ -50,8 +58,21 @@ export class ChangeWriter {
       }
       return done;
     });
-    if (applied && change.affectsRouter && change.communityId) await this.announce(change.communityId);
-    return applied ? applied.result : null;
+    if (done && !('unchanged' in done) && change.affectsRouter && change.communityId) await this.announce(change.communityId);
+    return done ? done.result : null;
+  }
+
+  /**
+   * Tells every replica that access narrowed (a key revoked, a community deleted): their
+   * key caches and live tails act on it at once. Call it after the change committed. A
+   * lost notice is reported; replicas still catch up when their cached key expires.
+   */
+  async narrowAccess(change: AccessChange): Promise<void> {
+    try {
+      await this.access.announce(change);
+    } catch (error) {
+      this.onNoticeFailed(error as Error);
+    }
   }
 
   async announce(communityId: string): Promise<void> {

@@ -15,7 +15,7 @@ export interface CommunityRoutesDeps {
 export function addCommunityRoutes(registry: RouteRegistry<Access, RequestContext>, deps: CommunityRoutesDeps): void {
   const communities = new CommunityAdminRepository(deps.db);
   const keys = new ApiKeyRepository(deps.db);
-  const pageOf = (query: PageQuery) => ({ limit: query.limit, after: query.cursor ? decodeCursor(query.cursor) : undefined });
+  const pageOf = (query: PageQuery) => ({ limit: query.limit, after: query.cursor ? decodeCursor(query.cursor, 'uuid') : undefined });
 
   registry.add({
     method: 'GET',
@@ -116,6 +116,7 @@ export function addCommunityRoutes(registry: RouteRegistry<Access, RequestContex
         },
       );
       if (!deleted) throw communityNotFound(communityId);
+      await deps.writer.narrowAccess({ kind: 'community', communityId });
       await deps.writer.announce(communityId);
       return { status: 204 };
     },
@@ -188,7 +189,7 @@ export function addCommunityRoutes(registry: RouteRegistry<Access, RequestContex
     method: 'DELETE',
     path: '/v1/communities/{communityId}/api-keys/{keyId}',
     operationId: 'revoke-api-key',
-    summary: 'Revoke an API key; it stops working at once',
+    summary: 'Revoke an API key; it stops working at once and its live tails end (revoking it again changes nothing)',
     tags: ['api-keys'],
     access: 'admin',
     params: KeyParams,
@@ -201,11 +202,14 @@ export function addCommunityRoutes(registry: RouteRegistry<Access, RequestContex
           const repository = new ApiKeyRepository(tx);
           const before = await repository.find(communityId, keyId);
           if (!before) return null;
-          const after = (await repository.revoke(communityId, keyId))!;
+          const after = await repository.revoke(communityId, keyId);
+          // Revoked already (perhaps by a concurrent request): the same answer, no second entry.
+          if (!after) return { unchanged: true, result: (await repository.find(communityId, keyId))! };
           return { resourceId: keyId, before, after, result: after };
         },
       );
       if (!revoked) throw keyNotFound(keyId);
+      await deps.writer.narrowAccess({ kind: 'key', keyId: revoked.id, communityId });
       return { status: 200, body: revoked };
     },
   });
@@ -225,7 +229,7 @@ export function addAuditRoutes(registry: RouteRegistry<Access, RequestContext>, 
     query: PageQuery,
     responses: { 200: { description: 'A page of audit entries', schema: pageSchema(AuditEntry) } },
     handler: async ({ params, query }) => {
-      const page = await audit.list(params.communityId, { limit: query.limit, after: query.cursor ? decodeCursor(query.cursor) : undefined });
+      const page = await audit.list(params.communityId, { limit: query.limit, after: query.cursor ? decodeCursor(query.cursor, 'bigint') : undefined });
       return { status: 200, body: { items: page.items, next: page.next ? encodeCursor(page.next) : null } };
     },
   });

@@ -1,17 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { CommandEngine, type ChannelConfig, type CommunityStats } from '@parley/commands';
 import type { ChatEvent } from '@parley/contracts';
-import { CommandRepository, hubTable, type Queryable } from '@parley/db';
+import type { Authenticator } from '@parley/api-auth';
+import { CommandRepository, hubTable, type CommunityAdminRepository, type Queryable } from '@parley/db';
 import { HttpProblem, type RouteRegistry } from '@parley/http-api';
 import { z } from 'zod';
 import { communityNotFound, type Access, type RequestContext } from './access.js';
-import type { LiveTails } from './live-tail.js';
+import { TailRefusedError, type LiveTails, type TailOwner, type TailSlot } from './live-tail.js';
 import { CommunityIdParams, Platform, Role } from './schemas.js';
 
 export interface LiveRoutesDeps {
   db: Queryable;
   stats: CommunityStats;
   tails: LiveTails;
+  authenticator: Pick<Authenticator, 'isCurrent'>;
+  communities: Pick<CommunityAdminRepository, 'find'>;
+}
+
+const SHARE = { key: 'this API key', community: 'this community' } as const;
+
+/** A tail slot for `owner`, or the 429 naming whose share is used up. */
+function reserveTail(tails: LiveTails, owner: TailOwner, stillAllowed: () => Promise<boolean>): TailSlot {
+  try {
+    return tails.reserve(owner, stillAllowed);
+  } catch (error) {
+    if (!(error instanceof TailRefusedError)) throw error;
+    const detail =
+      error.share === 'server'
+        ? `Every live-tail slot of this server is taken (${error.limit}); retry later.`
+        : `Live tails of ${SHARE[error.share]} are at their limit on this server (${error.limit}); close one or retry later.`;
+    throw new HttpProblem(429, detail, { headers: { 'retry-after': '10' } });
+  }
 }
 
 const DryRunRequest = z.strictObject({
@@ -120,9 +139,16 @@ export function addLiveRoutes(registry: RouteRegistry<Access, RequestContext>, d
         contentType: 'text/event-stream',
         schema: z.string(),
       },
+      429: {
+        description:
+          'Every tail slot this key, this community or this server may hold is taken (HUB_MAX_TAILS_PER_KEY, HUB_MAX_TAILS_PER_COMMUNITY, HUB_MAX_TAILS); the detail says which. A tail ends when its key is revoked or its community deleted.',
+      },
     },
-    handler: async ({ params, request, reply }) => {
-      if (!deps.tails.hasRoom()) throw new HttpProblem(429, 'Too many live tails are open on this server; retry later.', { headers: { 'retry-after': '10' } });
+    handler: async ({ params, request, reply, context }) => {
+      const principal = context.principal!;
+      const { communityId } = params;
+      const owner = { actor: principal.actor, keyId: principal.kind === 'community' ? principal.keyId : null, communityId };
+      const slot = reserveTail(deps.tails, owner, async () => (await deps.authenticator.isCurrent(principal)) && (await deps.communities.find(communityId)) !== null);
       const listChannels = async () => {
         const owned = new Set<string>();
         let after;
@@ -133,7 +159,13 @@ export function addLiveRoutes(registry: RouteRegistry<Access, RequestContext>, d
         } while (after);
         return owned;
       };
-      const initial = await listChannels();
+      let initial: Set<string>;
+      try {
+        initial = await listChannels();
+      } catch (error) {
+        slot.stop();
+        throw error;
+      }
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
@@ -151,6 +183,7 @@ export function addLiveRoutes(registry: RouteRegistry<Access, RequestContext>, d
       let first = true;
       await deps.tails
         .run(
+          slot,
           async () => (first ? ((first = false), initial) : listChannels()),
           {
             send: (event, data) => raw.write(`event: ${event}\ndata: ${data}\n\n`),

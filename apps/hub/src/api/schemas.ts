@@ -10,7 +10,16 @@ import { z } from 'zod';
 
 const text = (max: number) => z.string().max(max).refine((value) => value.trim() !== '', 'must not be blank');
 const slugLike = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "_" or "-", starting with a letter or digit (at most 63)');
-const commandName = z.string().regex(/^[a-z0-9_][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, "_" or "-" (at most 64)');
+const COMMAND_NAME = /^[a-z0-9_][a-z0-9_-]{0,63}$/;
+/** "!hi" is the chat line, "hi" the name: a name given with a prefix character says so. */
+const commandName = z.string().regex(COMMAND_NAME, {
+  error: (issue) => {
+    const value = String(issue.input ?? '');
+    return /^[^a-zA-Z0-9_]/.test(value) && COMMAND_NAME.test(value.slice(1))
+      ? `give the name without the command prefix: "${value.slice(1)}", not "${value}"`
+      : 'lowercase letters, digits, "_" or "-" (at most 64)';
+  },
+});
 const uuid = z.uuid();
 const timestamps = { createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() };
 const uniqueList = <T extends z.ZodType>(item: T, max: number) =>
@@ -19,7 +28,7 @@ const uniqueList = <T extends z.ZodType>(item: T, max: number) =>
 export const Platform = z.enum(PLATFORMS);
 export const Role = z.enum(ROLES);
 
-export const CommunityIdParams = z.strictObject({ communityId: z.string().max(64) });
+export const CommunityIdParams = z.strictObject({ communityId: z.string().max(64).describe("The community's id, or its slug (e.g. demo)") });
 
 // --- communities ---------------------------------------------------------------------
 export const Community = z.object({

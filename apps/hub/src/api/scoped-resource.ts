@@ -61,7 +61,7 @@ export function addScopedResource<T extends Timestamps & { id: string }>(registr
     query: PageQuery,
     responses: { 200: { description: `A page of ${spec.segment}`, schema: pageSchema(spec.entity) } },
     handler: async ({ params, query }) => {
-      const page = await spec.table.list(params.communityId, { limit: query.limit, after: query.cursor ? decodeCursor(query.cursor) : undefined });
+      const page = await spec.table.list(params.communityId, { limit: query.limit, after: query.cursor ? decodeCursor(query.cursor, 'uuid') : undefined });
       return {
         status: 200,
         body: { items: await present(deps.db, params.communityId, page.items), next: page.next ? encodeCursor(page.next) : null },

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { authorize, type Authenticator, type Principal } from '@parley/api-auth';
+import { authorize, parseApiKey, type Authenticator, type Principal } from '@parley/api-auth';
 import type { StreamKeys } from '@parley/contracts';
-import { HttpProblem, toProblem, type AnyRoute, type RouteRegistry } from '@parley/http-api';
+import { HttpProblem, rateLimitHeaders, tightest, toProblem, type AnyRoute, type RateLimitRule, type RequestRateLimiter, type RouteRegistry } from '@parley/http-api';
 import { doubleCsrf } from 'csrf-csrf';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Access, RequestContext } from '../api/access.js';
 import { dbProblem } from '../api/db-problems.js';
+import { commandBody, commandForm, one, type CommandView, type Form } from './command-form.js';
 import { html, type SafeHtml } from './html.js';
 
 export interface ConsoleOptions {
@@ -15,9 +16,18 @@ export interface ConsoleOptions {
   sessionTtlSeconds: number;
 }
 
+/** Sign-in attempts are limited per client IP and per key prefix (from any IP), like the API. */
+export interface LoginLimits {
+  limiter: RequestRateLimiter;
+  ipRule: RateLimitRule;
+  keyRule: RateLimitRule;
+  onRateLimited(rule: 'login-ip' | 'login-key'): void;
+}
+
 export interface ConsoleDeps {
   routes: RouteRegistry<Access, RequestContext>;
   authenticator: Authenticator;
+  loginLimits: LoginLimits;
   redis: Redis;
   keys: StreamKeys;
 }
@@ -25,8 +35,8 @@ export interface ConsoleDeps {
 /** No script, no style, no frames, forms only to this origin: the console is plain HTML. */
 const CONSOLE_CSP = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const SESSION_COOKIE = 'parley_console';
-
-type Form = Record<string, string | undefined>;
+const ADMIN_TOKEN_REFUSED =
+  'That is the platform-admin token. The console works inside one community: sign in with an API key of that community (the platform admin creates one with POST /v1/communities/{id or slug}/api-keys).';
 
 /**
  * A few server-rendered pages to sign in with an API key and edit commands. The key is
@@ -44,7 +54,7 @@ export function installConsole(fastify: FastifyInstance, options: ConsoleOptions
     // __Host- cookies must be Secure; a plain-HTTP local run uses a plain name.
     cookieName: options.cookieSecure ? '__Host-parley-csrf' : 'parley-csrf',
     cookieOptions: { sameSite: 'strict', path: '/', secure: options.cookieSecure, httpOnly: true },
-    getCsrfTokenFromRequest: (request) => ((request as unknown as FastifyRequest).body as Form | undefined)?._csrf,
+    getCsrfTokenFromRequest: (request) => one(((request as unknown as FastifyRequest).body as Form | undefined)?._csrf),
   });
   const byId = new Map(deps.routes.routes().map((route) => [route.operationId, route]));
 
@@ -103,11 +113,27 @@ export function installConsole(fastify: FastifyInstance, options: ConsoleOptions
 
   fastify.get('/console', async (request, reply) => ((await session(request)) ? reply.redirect('/console/commands', 303) : signIn(reply, request)));
 
+  /** Counts the attempt; answers 429 (with the sign-in form) when a limit is used up. */
+  const loginAllowed = async (request: FastifyRequest, reply: FastifyReply, apiKey: string): Promise<boolean> => {
+    const { limiter, ipRule, keyRule } = deps.loginLimits;
+    const prefix = parseApiKey(apiKey)?.prefix;
+    const [ip, key] = await Promise.all([limiter.hit(ipRule, request.ip), prefix ? limiter.hit(keyRule, prefix) : undefined]);
+    const state = tightest(key ? [ip, key] : [ip]);
+    reply.headers(rateLimitHeaders(state));
+    if (state.allowed) return true;
+    deps.loginLimits.onRateLimited(ip.allowed ? 'login-key' : 'login-ip');
+    return false;
+  };
+
   fastify.post('/console/login', async (request, reply) => {
     requireCsrf(request);
-    const apiKey = (request.body as Form | undefined)?.apiKey ?? '';
+    const apiKey = one((request.body as Form | undefined)?.apiKey);
+    if (!(await loginAllowed(request, reply, apiKey))) {
+      return signIn(reply, request, `Too many sign-in attempts; try again in ${String(reply.getHeader('retry-after'))} s.`, 429);
+    }
     const result = await deps.authenticator.authenticate(`Bearer ${apiKey}`);
-    if (!result.ok || result.principal.kind !== 'community') return signIn(reply, request, 'That API key does not work here.', 401);
+    if (result.ok && result.principal.kind === 'platform-admin') return signIn(reply, request, ADMIN_TOKEN_REFUSED, 401);
+    if (!result.ok) return signIn(reply, request, 'That API key does not work here.', 401);
     const id = randomBytes(32).toString('base64url');
     await deps.redis.set(sessionKey(id), JSON.stringify(result.principal), 'EX', options.sessionTtlSeconds);
     reply.setCookie(SESSION_COOKIE, id, { ...cookieOptions, maxAge: options.sessionTtlSeconds });
@@ -136,25 +162,40 @@ export function installConsole(fastify: FastifyInstance, options: ConsoleOptions
     return principal;
   };
 
+  /** The community's name, channels and modules: what the pages show and the forms offer. */
+  const surroundings = async (principal: Principal & { kind: 'community' }) => {
+    const params = { communityId: principal.communityId };
+    const [community, channels, modules] = await Promise.all([
+      invoke(principal, 'get-community', params),
+      invoke(principal, 'list-channels', params, undefined, { limit: '200' }),
+      invoke(principal, 'list-webhook-modules', params, undefined, { limit: '200' }),
+    ]);
+    return {
+      community: community.body as { name: string; slug: string },
+      channels: (channels.body?.items ?? []) as Array<{ id: string; name: string; platform: string }>,
+      modules: (modules.body?.items ?? []) as Array<{ id: string; name: string }>,
+    };
+  };
+
   const commandsPage = async (request: FastifyRequest, reply: FastifyReply, principal: Principal & { kind: 'community' }, message?: string, status = 200) => {
     // The console shows up to one page of the largest size; the API pages beyond that.
-    const listed = await invoke(principal, 'list-commands', { communityId: principal.communityId }, undefined, { limit: '200' });
+    const [listed, around] = await Promise.all([invoke(principal, 'list-commands', { communityId: principal.communityId }, undefined, { limit: '200' }), surroundings(principal)]);
     const token = csrfToken(request, reply);
-    const commands = (listed.body?.items ?? []) as Array<{ name: string; response: string; enabled: boolean; minRole: string }>;
+    const commands = (listed.body?.items ?? []) as CommandView[];
+    const cooldowns = (command: CommandView) => `${command.globalCooldownSeconds} s / ${command.userCooldownSeconds} s${command.moderatorsBypassCooldown ? ' (moderators skip)' : ''}`;
     return page(
       reply,
-      'Commands',
-      html`${message ? html`<p role="alert">${message}</p>` : ''}
-        <table><thead><tr><th>Name</th><th>Response</th><th>Role</th><th>Enabled</th></tr></thead><tbody>
-        ${commands.map((command) => html`<tr><td><a href="/console/commands/${encodeURIComponent(command.name)}">${command.name}</a></td><td>${command.response}</td><td>${command.minRole}</td><td>${command.enabled ? 'yes' : 'no'}</td></tr>`)}
+      `Commands of ${around.community.name}`,
+      html`<p>Community ${around.community.name} (${around.community.slug}), signed in as key ${principal.actor}.</p>
+        ${message ? html`<p role="alert">${message}</p>` : ''}
+        <table><thead><tr><th>Name</th><th>Aliases</th><th>Response</th><th>Role</th><th>Cooldowns (everyone / per viewer)</th><th>Platforms</th><th>Enabled</th></tr></thead><tbody>
+        ${commands.map(
+          (command) =>
+            html`<tr><td><a href="/console/commands/${encodeURIComponent(command.name)}">${command.name}</a></td><td>${command.aliases.join(', ')}</td><td>${command.moduleId ? html`<i>webhook module</i>` : command.response}</td><td>${command.minRole}</td><td>${cooldowns(command)}</td><td>${command.platforms?.join(', ') ?? 'all'}</td><td>${command.enabled ? 'yes' : 'no'}</td></tr>`,
+        )}
         </tbody></table>
         <h2>New command</h2>
-        <form method="post" action="/console/commands">
-          <input type="hidden" name="_csrf" value="${token}">
-          <label>Name <input name="name" required maxlength="64"></label>
-          <label>Response <input name="response" required maxlength="500"></label>
-          <button type="submit">Create</button>
-        </form>
+        ${commandForm(token, '/console/commands', null, around)}
         <form method="post" action="/console/logout"><input type="hidden" name="_csrf" value="${token}"><button type="submit">Sign out</button></form>`,
       status,
     );
@@ -170,7 +211,7 @@ export function installConsole(fastify: FastifyInstance, options: ConsoleOptions
     if (!principal) return reply;
     requireCsrf(request);
     const form = (request.body ?? {}) as Form;
-    const created = await invoke(principal, 'create-command', { communityId: principal.communityId }, { name: form.name ?? '', response: form.response ?? '' });
+    const created = await invoke(principal, 'create-command', { communityId: principal.communityId }, { name: one(form.name), ...commandBody(form) });
     return created.error ? commandsPage(request, reply, principal, created.error, 422) : reply.redirect('/console/commands', 303);
   });
 
@@ -179,18 +220,15 @@ export function installConsole(fastify: FastifyInstance, options: ConsoleOptions
     if (!principal) return reply;
     const found = await invoke(principal, 'get-command', { communityId: principal.communityId, name: request.params.name });
     if (found.error) return page(reply, 'Not found', html`<p>${found.error}</p><p><a href="/console/commands">Back</a></p>`, 404);
-    const command = found.body as { name: string; response: string; enabled: boolean };
+    const command = found.body as CommandView;
     const token = csrfToken(request, reply);
     const action = `/console/commands/${encodeURIComponent(command.name)}`;
+    const around = await surroundings(principal);
     return page(
       reply,
       `Edit ${command.name}`,
-      html`<form method="post" action="${action}">
-          <input type="hidden" name="_csrf" value="${token}">
-          <label>Response <input name="response" value="${command.response}" required maxlength="500"></label>
-          <label>Enabled <input type="checkbox" name="enabled" value="true" ${command.enabled ? html`checked` : ''}></label>
-          <button type="submit">Save</button>
-        </form>
+      html`<p>Community ${around.community.name} (${around.community.slug}).</p>
+        ${commandForm(token, action, command, around)}
         <form method="post" action="${action}/delete"><input type="hidden" name="_csrf" value="${token}"><button type="submit">Delete</button></form>
         <p><a href="/console/commands">Back</a></p>`,
     );
@@ -201,7 +239,7 @@ export function installConsole(fastify: FastifyInstance, options: ConsoleOptions
     if (!principal) return reply;
     requireCsrf(request);
     const form = (request.body ?? {}) as Form;
-    const updated = await invoke(principal, 'update-command', { communityId: principal.communityId, name: request.params.name }, { response: form.response ?? '', enabled: form.enabled === 'true' });
+    const updated = await invoke(principal, 'update-command', { communityId: principal.communityId, name: request.params.name }, commandBody(form));
     return updated.error ? commandsPage(request, reply, principal, updated.error, 422) : reply.redirect('/console/commands', 303);
   });
 

@@ -69,24 +69,28 @@ export class ApiKeyRepository {
     });
   }
 
-  /** Revokes the key (idempotent: the first revocation time stays); null when the community has no such key. */
+  /**
+   * Revokes the key; null when the community has no such key or it was revoked already
+   * (the first revocation stays, and a concurrent second one waits for it and finds nothing to do).
+   */
   async revoke(communityId: string, id: string): Promise<ApiKeyInfo | null> {
     if (!isUuid(communityId) || !isUuid(id)) return null;
     const [row] = await query<ApiKeyRow>(
       this.db,
-      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE community_id = $1 AND id = $2 RETURNING ${INFO_COLUMNS}`,
+      `UPDATE api_keys SET revoked_at = now() WHERE community_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING ${INFO_COLUMNS}`,
       [communityId, id],
     );
     return row ? toInfo(row) : null;
   }
 
-  /** Records a use; written at most once per `minIntervalSeconds` per key so reads stay reads. */
-  async touch(id: string, minIntervalSeconds = 60): Promise<void> {
+  /** Records that these keys were used now; each is written at most once per `minIntervalSeconds` so reads stay reads. */
+  async touch(ids: readonly string[], minIntervalSeconds = 60): Promise<void> {
+    if (ids.length === 0) return;
     await query(
       this.db,
       `UPDATE api_keys SET last_used_at = now()
-        WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))`,
-      [id, minIntervalSeconds],
+        WHERE id = ANY($1::uuid[]) AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))`,
+      [ids, minIntervalSeconds],
     );
   }
 }

@@ -57,10 +57,17 @@ describe('ApiKeyRepository and AuditLogRepository', () => {
     await expect(keys.create({ communityId, prefix: 'abcdef123456', secretHash, name: 'dup', scopes: ['read'] })).rejects.toBeInstanceOf(UniqueViolationError);
     const revoked = await keys.revoke(communityId, key.id);
     expect(revoked?.revokedAt).not.toBeNull();
-    expect((await keys.revoke(communityId, key.id))?.revokedAt).toBe(revoked?.revokedAt);
+    expect(await keys.revoke(communityId, key.id)).toBeNull();
+    expect((await keys.find(communityId, key.id))?.revokedAt).toBe(revoked?.revokedAt);
     expect(await keys.revoke(otherId, key.id)).toBeNull();
-    await keys.touch(key.id);
-    expect((await keys.find(communityId, key.id))?.lastUsedAt).not.toBeNull();
+    const other = await keys.create({ communityId, prefix: 'abcdef654321', secretHash, name: 'ci2', scopes: ['read'] });
+    await keys.touch([key.id, other.id]);
+    const touched = (await keys.find(communityId, key.id))?.lastUsedAt;
+    expect(touched).not.toBeNull();
+    expect((await keys.find(communityId, other.id))?.lastUsedAt).not.toBeNull();
+    // Written at most once a minute per key: a second touch at once changes nothing.
+    await keys.touch([key.id]);
+    expect((await keys.find(communityId, key.id))?.lastUsedAt).toBe(touched);
   });
 
   it('writes a change and its audit entry in one transaction', async () => {
