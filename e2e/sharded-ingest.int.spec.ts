@@ -34,6 +34,9 @@ describe.each(['break-before-make', 'make-before-break'] as const)('sharded Twit
   const managers: AppProcess[] = [];
   /** Moments a second connection joined a channel another connection was still in. */
   const doubleJoins: string[] = [];
+  /** make-before-break overlaps: when a channel got its second reader, and how long each lasted (ms). */
+  const overlapSince = new Map<string, number>();
+  const overlaps: number[] = [];
   const delivered = new Map<string, number>();
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let env: Record<string, string>;
@@ -42,7 +45,15 @@ describe.each(['break-before-make', 'make-before-break'] as const)('sharded Twit
     database = await createTestDatabase();
     const { ircUrl } = await fake.start();
     fake.on('join', ({ channel }) => {
-      if (fake.joinedConnections(channel) > 1) doubleJoins.push(channel);
+      if (fake.joinedConnections(channel) < 2) return;
+      doubleJoins.push(channel);
+      if (!overlapSince.has(channel)) overlapSince.set(channel, performance.now());
+    });
+    fake.on('part', ({ channel }) => {
+      const since = overlapSince.get(channel);
+      if (since === undefined || fake.joinedConnections(channel) > 1) return;
+      overlapSince.delete(channel);
+      overlaps.push(performance.now() - since);
     });
     fake.on('viewerMessage', ({ id, recipients }) => delivered.set(id, recipients));
     const community = await new CommunityRepository(database.pool).create({ slug: 'shards', name: 'Shards' });
@@ -65,14 +76,15 @@ describe.each(['break-before-make', 'make-before-break'] as const)('sharded Twit
       SHARD_LEADER_LEASE_TTL_MS: String(LEASE_TTL_MS),
       SHARD_POLL_INTERVAL_MS: '500',
       INGEST_HANDOVER: handover,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     };
     for (const id of ['manager-a', 'manager-b']) {
-      managers.push(await launchApp('shard-manager', { distRoot, logDir, env: { ...env, SHARD_MANAGER_ID: id } }));
+      managers.push(await launchApp('shard-manager', { distRoot, logDir, instance: `${handover}-${id}`, env: { ...env, SHARD_MANAGER_ID: id } }));
     }
     for (const id of ['pod-0', 'pod-1', 'pod-2']) await startPod(id);
-    await waitUntilReady([...managers, ...pods.values()]);
-  }, 120_000);
+    // Generous: three pods rebalance twice while they arrive, and CI may share both cores.
+    await waitUntilReady([...managers, ...pods.values()], 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await stopApps([...pods.values(), ...managers]);
@@ -83,7 +95,7 @@ describe.each(['break-before-make', 'make-before-break'] as const)('sharded Twit
   });
 
   async function startPod(id: string): Promise<void> {
-    pods.set(id, await launchApp('ingest-twitch', { distRoot, logDir, env: { ...env, INGEST_MEMBER_ID: id, INGEST_CONSUMER_NAME: id } }));
+    pods.set(id, await launchApp('ingest-twitch', { distRoot, logDir, instance: `${handover}-${id}`, env: { ...env, INGEST_MEMBER_ID: id, INGEST_CONSUMER_NAME: id } }));
   }
 
   const joinedOnce = () => CHANNELS.every((channel) => fake.joinedConnections(channel) === 1);
@@ -112,23 +124,25 @@ describe.each(['break-before-make', 'make-before-break'] as const)('sharded Twit
     const view = await eventually(async () => {
       const candidate = await assignment(current);
       return Object.keys(candidate.platforms.twitch?.pods ?? {}).length === 3 ? candidate : undefined;
-    }, 30_000, 'an assignment over three pods');
-    await eventually(() => (joinedOnce() ? true : undefined), 30_000, 'every channel joined once');
+    }, 60_000, 'an assignment over three pods');
+    await eventually(() => (joinedOnce() ? true : undefined), 60_000, 'every channel joined once');
     expect(view.platforms.twitch?.units).toBe(300);
     expect(Object.keys(view.platforms.twitch?.pods ?? {}).sort()).toEqual(['pod-0', 'pod-1', 'pod-2']);
     for (const load of Object.values(view.platforms.twitch!.pods)) expect(load).toBeLessThanOrEqual(Math.ceil(1.05 * 100));
     // make-before-break overlaps on purpose while pods arrive and channels move to them.
     if (!makeBeforeBreak) expect(doubleJoins).toEqual([]);
-  }, 60_000);
+  }, 150_000);
 
   it('hands a SIGTERMed pod channels over: no double joins, or no missed message, and nothing published twice', async () => {
     doubleJoins.length = 0;
+    overlaps.length = 0;
+    const leavingUnits = (await assignment((await leader())!)).platforms.twitch!.pods['pod-0']!;
     const chatter = startChatter();
     await sleep(500);
     const stoppedAt = Date.now();
     await stopProcess(pods.get('pod-0')!.child);
     pods.delete('pod-0');
-    await eventually(() => (joinedOnce() ? true : undefined), 10_000, 'every channel joined once after the hand-over');
+    await eventually(() => (joinedOnce() ? true : undefined), 30_000, 'every channel joined once after the hand-over');
     const handOverMs = Date.now() - stoppedAt;
     await sleep(500);
     const sent = await chatter.stop();
@@ -140,19 +154,23 @@ describe.each(['break-before-make', 'make-before-break'] as const)('sharded Twit
       const published = await publishedEvents();
       const received = sent.filter((id) => (delivered.get(id) ?? 0) > 0);
       return received.every((id) => published.get(`twitch:${id}`) === 1) ? true : undefined;
-    }, 5_000, 'every received message published');
+    }, 15_000, 'every received message published');
     const published = await publishedEvents();
     expect([...published.values()].every((count) => count === 1)).toBe(true);
+    const sorted = [...overlaps].sort((a, b) => a - b);
+    const overlapMs = (q: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!) : 0);
     console.log(
       `SIGTERM hand-over (${handover}): all 300 channels joined once again ${handOverMs} ms after SIGTERM; ` +
-        `${sent.length} messages sent, ${missed} while their channel had no pod, ${new Set(doubleJoins).size} channels joined twice for a moment`,
+        `${sent.length} messages sent, ${missed} while their channel had no pod; ` +
+        `${new Set(doubleJoins).size} channels read twice for a moment (the leaving pod had ${leavingUnits}), ` +
+        `overlap p50 ${overlapMs(0.5)} ms, max ${overlapMs(1)} ms`,
     );
-  }, 60_000);
+  }, 90_000);
 
   it('rejoins a SIGKILLed pod channels within the lease TTL plus five seconds', async () => {
     await startPod('pod-3');
-    await eventually(async () => ((await assignment((await leader())!)).platforms.twitch?.pods['pod-3'] ? true : undefined), 10_000, 'pod-3 in the assignment');
-    await eventually(() => (joinedOnce() ? true : undefined), 10_000, 'every channel joined once with pod-3');
+    await eventually(async () => ((await assignment((await leader())!)).platforms.twitch?.pods['pod-3'] ? true : undefined), 30_000, 'pod-3 in the assignment');
+    await eventually(() => (joinedOnce() ? true : undefined), 30_000, 'every channel joined once with pod-3');
 
     const killedAt = Date.now();
     pods.get('pod-1')!.child.kill('SIGKILL');

@@ -53,7 +53,7 @@ try {
     TWITCH_CHANNELS: DEMO_CHANNEL,
   };
   const logDir = join(root, '.parley', 'logs');
-  for (const name of ['router', 'ingest-twitch']) apps.push(await launchApp(name, { distRoot: join(root, 'dist'), logDir, env }));
+  for (const name of ['router', 'ingest-twitch']) apps.push(await launchApp(name, { distRoot: join(root, 'dist'), logDir, instance: 'demo', env }));
   // The hub, to manage the demo community over HTTP. Its admin token is made for this run
   // and kept in a file readable by this user only, never printed or logged.
   const adminToken = randomBytes(24).toString('base64url');
@@ -63,6 +63,7 @@ try {
   const hub = await launchApp('hub', {
     distRoot: join(root, 'dist'),
     logDir,
+    instance: 'demo',
     env: { ...env, HUB_ADMIN_TOKEN: adminToken, HUB_COOKIE_SECRET: randomBytes(24).toString('base64url'), HUB_COOKIE_SECURE: 'false' },
   });
   apps.push(hub);

@@ -44,7 +44,7 @@ export const IngestTwitchConfigSchema = z.object({
    * for milliseconds. make-before-break: the next pod joins first, nothing is missed, the
    * overlap's duplicates are dropped by event id.
    */
-  INGEST_HANDOVER: z.enum(['break-before-make', 'make-before-break']).default('break-before-make'),
+  INGEST_HANDOVER: z.enum(['break-before-make', 'make-before-break']).default('make-before-break'),
   INGEST_CLAIM_IDLE_MS: positiveInt(30_000),
   /** A pod silent this long is dead: the actions pending on it are taken over at once, not after INGEST_CLAIM_IDLE_MS. */
   INGEST_CONSUMER_TTL_MS: positiveInt(3_000),

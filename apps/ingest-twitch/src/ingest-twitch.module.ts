@@ -5,7 +5,15 @@ import { ChannelUnitHandler, ChatIngest, ConnectionHealth, IngestKeys, OutboundD
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { ShardMember } from '@parley/sharding';
-import { RefreshingAuthProvider, SharedJoinBudget, TWITCH_DUPLICATE_WINDOW_MS, TWITCH_REPEAT_SUFFIX, TmiConnectionPool, TwitchIrcAdapter } from '@parley/twitch';
+import {
+  RefreshingAuthProvider,
+  SharedJoinBudget,
+  TWITCH_DUPLICATE_WINDOW_MS,
+  TWITCH_REPEAT_SUFFIX,
+  TmiConnectionPool,
+  TwitchIrcAdapter,
+  normalizeChannel,
+} from '@parley/twitch';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { IngestTwitchConfig } from './config.js';
@@ -93,8 +101,10 @@ export class IngestTwitchModule {
     const health = new HealthChecks();
     health.register('redis', redisCheck(redis));
     health.register('twitch', async () => {
-      const assigned = shardMember ? shardMember.owned().length : config.TWITCH_CHANNELS.length;
-      if (pool.joinedChannels().length < assigned) throw new Error('not joined to every assigned channel');
+      const owned = shardMember ? shardMember.owned().map((unit) => unit.name) : config.TWITCH_CHANNELS;
+      const joined = new Set(pool.joinedChannels());
+      const missing = owned.filter((channel) => !joined.has(normalizeChannel(channel)));
+      if (missing.length > 0) throw new Error(`not in ${missing.length} of the ${owned.length} channels it owns (${missing.slice(0, 3).join(', ')}…)`);
       connectionHealth.assertFresh(config.INGEST_MAX_SILENCE_MS);
     });
     const metrics = new IngestTwitchMetrics(registry, { pool, connectionHealth, ingest, delivery, consumer, shardMember, auth }, logger);

@@ -17,17 +17,24 @@ export interface LaunchOptions {
   distRoot: string;
   logDir: string;
   env: Record<string, string>;
+  /**
+   * Names this instance's log file, `<logDir>/<name>-<instance>.log` (default: its port), so
+   * several instances of one app never write into the same file and a failing one leaves
+   * its own evidence.
+   */
+  instance?: string;
 }
 
 /**
  * Starts a built Parley app as a child process on this same Node, on a free port, with
- * its output in `<logDir>/<name>.log`. Used by the local demo and the end-to-end tests.
+ * its output in its own file, `<logDir>/<name>-<instance>.log`, written afresh. Used by the
+ * local demo and the end-to-end tests.
  */
 export async function launchApp(name: string, options: LaunchOptions): Promise<AppProcess> {
   mkdirSync(options.logDir, { recursive: true });
   const port = await freePort();
-  const logFile = join(options.logDir, `${name}.log`);
-  const log = createWriteStream(logFile, { flags: 'a' });
+  const logFile = join(options.logDir, `${name}-${options.instance ?? port}.log`);
+  const log = createWriteStream(logFile, { flags: 'w' });
   const child = spawn(process.execPath, [join(options.distRoot, 'apps', name, 'src', 'main.js')], {
     env: { ...process.env, ...options.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -43,9 +50,14 @@ export async function waitUntilReady(apps: AppProcess[], timeoutMs = 30_000): Pr
   for (const app of apps) {
     for (;;) {
       if (app.child.exitCode !== null) throw new Error(`${app.name} exited with code ${app.child.exitCode}; see ${app.logFile}`);
-      const ready = await fetch(`http://127.0.0.1:${app.port}/readyz`).then((response) => response.ok, () => false);
-      if (ready) break;
-      if (Date.now() > deadline) throw new Error(`${app.name} did not become ready within ${timeoutMs} ms; see ${app.logFile}`);
+      const probe = await fetch(`http://127.0.0.1:${app.port}/readyz`).then(
+        async (response) => ({ ready: response.ok, report: await response.text() }),
+        (error: unknown) => ({ ready: false, report: String(error) }),
+      );
+      if (probe.ready) break;
+      if (Date.now() > deadline) {
+        throw new Error(`${app.name} did not become ready within ${timeoutMs} ms (last /readyz: ${probe.report}); see ${app.logFile}`);
+      }
       await sleep(100);
     }
   }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { AssignmentStore } from './assignment-store.js';
@@ -34,11 +35,12 @@ export interface OptionalShardMemberOptions {
    */
   drainReassignTimeoutMs: number;
   /**
-   * `break-before-make`: a unit is started only with its lease held, so two pods never run
-   * it at once, at the price of a gap of milliseconds in which nobody does. `make-before-
-   * break`: the successor starts the unit as soon as it is assigned and the old owner stops
-   * only once the successor runs it, so nothing is missed; for that moment both run it and
-   * the consumer must drop duplicates (ingest does, by event id).
+   * `make-before-break` (the default): the successor starts the unit as soon as it is
+   * assigned and the old owner stops only once the successor runs it, so nothing is
+   * missed; for that moment both run it and the consumer must drop duplicates (ingest
+   * does, by event id). `break-before-make`: a unit is started only with its lease held, so
+   * two pods never run it at once, at the price of a gap of milliseconds in which nobody
+   * does (Twitch IRC has no replay: messages in that gap are lost).
    */
   handover: 'break-before-make' | 'make-before-break';
   /** make-before-break: how long the old owner waits for its successor to run a unit. */
@@ -52,7 +54,7 @@ export const DefaultShardMemberOptions: OptionalShardMemberOptions = {
   unitLeaseTtlMs: 10_000,
   pollIntervalMs: 1_000,
   drainReassignTimeoutMs: 5_000,
-  handover: 'break-before-make',
+  handover: 'make-before-break',
   handoverTimeoutMs: 5_000,
 };
 
@@ -73,6 +75,10 @@ interface Held {
   lease: Lease;
 }
 
+const CLEAR_SUCCESSOR = 'parleyClearSuccessor';
+const clearSuccessorScript = readFileSync(new URL('./clearSuccessor-1.lua', import.meta.url), 'utf8');
+type ScriptedRedis = Redis & { [CLEAR_SUCCESSOR](successor: string, member: string): Promise<number> };
+
 /**
  * An ingest pod's side of sharding: heartbeats its membership, follows its share of the
  * published assignment, and owns a unit only while it holds the unit's lease. A unit is
@@ -91,9 +97,15 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
   private assignmentEpoch = 0;
   private running = false;
   private timers: NodeJS.Timeout[] = [];
-  /** Reconciliations and renewals run one at a time, in order. */
+  /** Reconciliations (and the drain) run one at a time, in order. */
   private queue: Promise<void> = Promise.resolve();
   private reconcileQueued = false;
+  /**
+   * Renewals run on their own, never behind a reconciliation: a hand-over may wait up to
+   * `handoverTimeoutMs` for a successor, longer than a lease lives.
+   */
+  private renewing = false;
+  private readonly scripted: ScriptedRedis;
   /** `released:unit:<platform>:`: what a release notice of one of this platform's units starts with. */
   private readonly releasedPrefix: string;
 
@@ -109,6 +121,8 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
     this.leases = new LeaseManager(redis, { keyPrefix: options.keyPrefix, holder: options.member, ttlMs: this.options.unitLeaseTtlMs });
     this.store = new AssignmentStore(redis, options.keyPrefix);
     this.releasedPrefix = Notice.released(this.leaseName({ id: '', name: '' }));
+    redis.defineCommand(CLEAR_SUCCESSOR, { numberOfKeys: 1, lua: clearSuccessorScript });
+    this.scripted = redis as ScriptedRedis;
   }
 
   /** The units this pod owns now. */
@@ -129,7 +143,7 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
     const every = (ms: number, task: () => Promise<void>) =>
       this.timers.push(setInterval(() => void task().catch((error: unknown) => this.emitError(error)), ms));
     every(Math.floor(this.options.memberTtlMs / 3), async () => void (await this.membership.heartbeat(this.options.platform, this.options.member)));
-    every(Math.floor(this.options.unitLeaseTtlMs / 3), () => this.serially(() => this.renewAll()));
+    every(Math.floor(this.options.unitLeaseTtlMs / 3), () => this.renewAll());
     every(this.options.pollIntervalMs, async () => this.requestReconcile());
     this.requestReconcile();
     await this.queue;
@@ -149,9 +163,9 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
     await this.membership.leave(this.options.platform, this.options.member).catch((error: unknown) => this.emitError(error));
     if (this.held.size > 0) await this.awaitReassignment().catch((error: unknown) => this.emitError(error));
     await this.serially(async () => {
-      const owners = this.options.handover === 'make-before-break' ? await this.currentOwners() : new Map<string, string>();
-      await Promise.all([...this.held.values()].map((held) => this.handBack(held, owners.get(held.unit.id))));
-      await Promise.all([...this.warm.values()].map((unit) => (this.warm.delete(unit.id), this.handler.stop(unit))));
+      const owners = await this.assignedElsewhere();
+      await Promise.all([...this.held.values()].map((held) => this.handBack(held, owners.has(held.unit.id))));
+      await Promise.all([...this.warm.values()].map((unit) => this.cool(unit)));
     });
     this.subscriber.off('message', this.onNotice);
   }
@@ -195,12 +209,15 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
     this.assignmentEpoch = assignment.epoch;
     this.desired = new Map(assignment.units.map((unit) => [unit.id, unit]));
     const leaving = [...this.held.values()].filter((held) => !this.desired.has(held.unit.id));
-    const owners = leaving.length > 0 && this.options.handover === 'make-before-break' ? await this.currentOwners() : new Map<string, string>();
-    await Promise.all(leaving.map((held) => this.handBack(held, owners.get(held.unit.id))));
     const cooled = [...this.warm.values()].filter((unit) => !this.desired.has(unit.id));
-    await Promise.all(cooled.map((unit) => (this.warm.delete(unit.id), this.handler.stop(unit))));
     const arriving = [...this.desired.values()].filter((unit) => !this.held.has(unit.id));
-    await Promise.all(arriving.map((unit) => this.take(unit)));
+    const owners = leaving.length > 0 ? await this.assignedElsewhere() : new Set<string>();
+    // Disjoint sets of units: a hand-over waiting for its successor does not hold up arrivals.
+    await Promise.all([
+      ...leaving.map((held) => this.handBack(held, owners.has(held.unit.id))),
+      ...cooled.map((unit) => this.cool(unit)),
+      ...arriving.map((unit) => this.take(unit)),
+    ]);
   }
 
   private async take(unit: AssignableUnit): Promise<void> {
@@ -233,24 +250,41 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
     await this.redis.set(this.leases.keys.successor(this.leaseName(unit)), this.options.member, 'PX', this.options.unitLeaseTtlMs);
   }
 
-  /** unit id → member, from the whole published assignment. */
-  private async currentOwners(): Promise<Map<string, string>> {
-    const owners = new Map<string, string>();
-    const assignment = await this.store.read(this.options.platform);
-    for (const [member, units] of assignment?.members ?? []) for (const unit of units) owners.set(unit.id, member);
-    return owners;
+  /** Stops a unit started ahead of its lease that is no longer ours to take. */
+  private async cool(unit: AssignableUnit): Promise<void> {
+    this.warm.delete(unit.id);
+    await this.scripted[CLEAR_SUCCESSOR](this.leases.keys.successor(this.leaseName(unit)), this.options.member);
+    await this.handler.stop(unit);
   }
 
-  /** make-before-break: waits (bounded) until `successor` runs the unit. */
-  private async awaitSuccessor(unit: AssignableUnit, successor: string): Promise<void> {
+  /**
+   * make-before-break: waits (bounded) until another member runs the unit. Whoever runs it
+   * is the right successor: the mark is set only by a member the unit is assigned to, and
+   * withdrawn when it stops running it (an assignment that moved on meanwhile).
+   */
+  private async awaitSuccessor(unit: AssignableUnit): Promise<void> {
     const key = this.leases.keys.successor(this.leaseName(unit));
     const deadline = performance.now() + this.options.handoverTimeoutMs;
-    while (performance.now() < deadline && (await this.redis.get(key)) !== successor) await sleep(20);
+    for (;;) {
+      const successor = await this.redis.get(key);
+      if ((successor !== null && successor !== this.options.member) || performance.now() >= deadline) return;
+      await sleep(20);
+    }
   }
 
-  private async handBack(held: Held, successor?: string): Promise<void> {
+  /** make-before-break: the units another member is assigned now (whole assignment read once). */
+  private async assignedElsewhere(): Promise<Set<string>> {
+    const units = new Set<string>();
+    if (this.options.handover !== 'make-before-break') return units;
+    const assignment = await this.store.read(this.options.platform);
+    for (const [member, assigned] of assignment?.members ?? []) if (member !== this.options.member) for (const unit of assigned) units.add(unit.id);
+    return units;
+  }
+
+  /** Stops a unit and releases its lease; with a successor assigned, only once it runs the unit. */
+  private async handBack(held: Held, successorAssigned = false): Promise<void> {
     this.held.delete(held.unit.id);
-    if (successor && successor !== this.options.member) await this.awaitSuccessor(held.unit, successor).catch((error: unknown) => this.emitError(error));
+    if (successorAssigned) await this.awaitSuccessor(held.unit).catch((error: unknown) => this.emitError(error));
     try {
       await this.handler.stop(held.unit);
     } finally {
@@ -260,16 +294,24 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
   }
 
   private async renewAll(): Promise<void> {
-    await Promise.all(
-      [...this.held.values()].map(async (held) => {
-        const renewed = await this.leases.renew(held.lease);
-        if (renewed) return void (held.lease = renewed);
-        // Someone else may own it by now: stop at once, do not wait for the assignment.
-        this.held.delete(held.unit.id);
-        this.emit('lost', held.unit);
-        await this.handler.stop(held.unit);
-      }),
-    );
+    if (this.renewing) return;
+    this.renewing = true;
+    try {
+      await Promise.all(
+        [...this.held.values()].map(async (held) => {
+          const renewed = await this.leases.renew(held.lease);
+          if (renewed) return void (held.lease = renewed);
+          // Handed back meanwhile: the hand-over stops it.
+          if (this.held.get(held.unit.id) !== held) return;
+          // Someone else may own it by now: stop at once, do not wait for the assignment.
+          this.held.delete(held.unit.id);
+          this.emit('lost', held.unit);
+          await this.handler.stop(held.unit);
+        }),
+      );
+    } finally {
+      this.renewing = false;
+    }
   }
 
   private leaseName(unit: AssignableUnit): string {

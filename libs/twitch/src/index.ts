@@ -25,6 +25,7 @@ export {
   DefaultTmiConnectionOptions,
   MAX_MESSAGE_CHARS,
   TmiConnection,
+  normalizeChannel,
   type OptionalTmiConnectionOptions,
   type RequiredTmiConnectionOptions,
   type TmiConnectionEvents,

@@ -254,6 +254,47 @@ describe('TmiConnection', () => {
     await expect.poll(() => tmi.joinedChannels()).toEqual(['other']);
   });
 
+
+  // Two connections of one account in one channel (a make-before-break hand-over): with the
+  // membership capability each sees the other's JOIN and PART under the same nick.
+  it("ignores another connection's JOIN and PART of the same account", async () => {
+    const { fake, ircUrl } = await startFake();
+    const leaving = connection({ url: ircUrl, login: BOT, token: 'x' });
+    const arriving = connection({ url: ircUrl, login: BOT, token: 'x' });
+    await Promise.all([leaving.connect(), arriving.connect()]);
+    await leaving.join(CHANNEL);
+    await arriving.join(CHANNEL);
+    expect(fake.joinedConnections(CHANNEL)).toBe(2);
+
+    // The arriving connection must not take the leaving one's PART for its own.
+    await leaving.part(CHANNEL);
+    expect(leaving.joinedChannels()).toEqual([]);
+    const sawPart = new Promise<void>((resolve) => fake.once('part', () => resolve()));
+    await within(sawPart, 'the PART at the fake').catch(() => undefined);
+    await expect.poll(() => fake.joinedConnections(CHANNEL)).toBe(1);
+    expect(arriving.joinedChannels()).toEqual([CHANNEL]);
+
+    // Nor the leaving one take the arriving one's next JOIN for its own (it would PART again).
+    await arriving.part(CHANNEL);
+    await arriving.join(CHANNEL);
+    await leaving.join('other');
+    expect(leaving.joinedChannels()).toEqual(['other']);
+    expect(arriving.joinedChannels()).toEqual([CHANNEL]);
+    expect(fake.joinedConnections(CHANNEL)).toBe(1);
+  });
+
+  it('rejoins a channel joined again while its PART was in flight', async () => {
+    const { fake, ircUrl } = await startFake();
+    const tmi = connection({ url: ircUrl, login: BOT, token: 'x' });
+    await tmi.connect();
+    await tmi.join(CHANNEL);
+    const parted = tmi.part(CHANNEL);
+    const joined = tmi.join(CHANNEL);
+    await parted;
+    await joined;
+    await expect.poll(() => tmi.joinedChannels()).toEqual([CHANNEL]);
+    await expect.poll(() => fake.joinedConnections(CHANNEL)).toBe(1);
+  });
   it('does not reconnect after close()', async () => {
     const { fake, ircUrl } = await startFake();
     const tmi = connection({ url: ircUrl, login: BOT, token: 'x' });

@@ -148,6 +148,14 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
   private readonly joinWaiters = new Map<string, JoinWaiter[]>();
   private readonly joinTimers = new Map<string, NodeJS.Timeout>();
   private readonly partWaiters = new Map<string, Array<() => void>>();
+  /**
+   * JOINs and PARTs this connection wrote whose echo has not come back. The echo carries
+   * only the account's nick, and with the membership capability another connection of the
+   * same account (a pod taking a channel over) is seen joining and parting under that same
+   * nick: only an echo this connection is waiting for is its own.
+   */
+  private readonly joinsInFlight = new Set<string>();
+  private readonly partsInFlight = new Set<string>();
 
   constructor(options: TmiConnectionOptions) {
     super();
@@ -198,13 +206,14 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
     const name = normalizeChannel(channel);
     if (this.closed) return Promise.reject(new TmiClosedError());
     this.wanted.add(name);
-    if (this.joined.has(name)) return Promise.resolve();
+    if (this.joined.has(name) && !this.partsInFlight.has(name)) return Promise.resolve();
     const joined = new Promise<void>((resolve, reject) => {
       const waiters = this.joinWaiters.get(name) ?? [];
       waiters.push({ resolve, reject });
       this.joinWaiters.set(name, waiters);
     });
-    if (this.session?.welcomed) this.throttle.enqueue(name);
+    // Wanted again while our PART is in flight: its echo queues the JOIN.
+    if (this.session?.welcomed && !this.partsInFlight.has(name)) this.throttle.enqueue(name);
     return joined;
   }
 
@@ -221,9 +230,9 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
       waiters.push(resolve);
       this.partWaiters.set(name, waiters);
     });
-    session.transport.send(`PART #${name}`);
+    this.writePart(session, name);
     // A PART cannot really fail; do not let a lost echo hang the caller.
-    const timer = setTimeout(() => this.settleParts(name), this.options.joinTimeoutMs);
+    const timer = setTimeout(() => this.partsInFlight.delete(name) && this.onParted(name), this.options.joinTimeoutMs);
     await parted;
     clearTimeout(timer);
   }
@@ -378,14 +387,10 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
       case 'NOTICE':
         return this.onNotice(session, message, channel);
       case 'JOIN':
-        if (channel && message.nick?.toLowerCase() === this.login) this.onJoined(session, channel);
+        if (channel && message.nick?.toLowerCase() === this.login && this.joinsInFlight.delete(channel)) this.onJoined(session, channel);
         return;
       case 'PART':
-        if (channel && message.nick?.toLowerCase() === this.login) {
-          this.joined.delete(channel);
-          this.moderatorOf.delete(channel);
-          this.settleParts(channel);
-        }
+        if (channel && message.nick?.toLowerCase() === this.login && this.partsInFlight.delete(channel)) this.onParted(channel);
         return;
       case 'USERSTATE':
         if (!channel) return;
@@ -443,13 +448,23 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
   }
 
   private onJoined(session: Session, channel: string): void {
-    if (!this.wanted.has(channel)) {
-      // part() was called while this JOIN was in flight.
-      session.transport.send(`PART #${channel}`);
-      return;
-    }
     this.joined.add(channel);
+    // part() was called while this JOIN was in flight.
+    if (!this.wanted.has(channel)) return this.writePart(session, channel);
     this.settleJoin(channel);
+  }
+
+  private onParted(channel: string): void {
+    this.joined.delete(channel);
+    this.moderatorOf.delete(channel);
+    this.settleParts(channel);
+    // join() was called again while this PART was in flight.
+    if (this.wanted.has(channel)) this.throttle.enqueue(channel);
+  }
+
+  private writePart(session: Session, channel: string): void {
+    this.partsInFlight.add(channel);
+    session.transport.send(`PART #${channel}`);
   }
 
   private onUserState(channel: string, tags: Map<string, string>): void {
@@ -471,6 +486,8 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
     for (const timer of this.joinTimers.values()) clearTimeout(timer);
     this.joinTimers.clear();
     this.joined.clear();
+    this.joinsInFlight.clear();
+    this.partsInFlight.clear();
     this.moderatorOf.clear();
     for (const channel of [...this.partWaiters.keys()]) this.settleParts(channel);
     for (const channel of [...session.unconfirmed.keys()]) while (session.confirm(channel, { status: 'lost', reason }));
@@ -491,6 +508,7 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
   private writeJoin(channel: string): void {
     const session = this.session;
     if (!session?.welcomed || !this.wanted.has(channel) || this.joined.has(channel)) return;
+    this.joinsInFlight.add(channel);
     session.transport.send(`JOIN #${channel}`);
     clearTimeout(this.joinTimers.get(channel));
     this.joinTimers.set(
