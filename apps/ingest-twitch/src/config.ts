@@ -46,6 +46,12 @@ export const IngestTwitchConfigSchema = z.object({
    */
   INGEST_HANDOVER: z.enum(['break-before-make', 'make-before-break']).default('make-before-break'),
   INGEST_CLAIM_IDLE_MS: positiveInt(30_000),
+  /**
+   * Actions read per XREADGROUP, two reads ahead. Small on purpose: a pod sends one message per
+   * connection at a time, so more read ahead only waits in the pending list, where a crash
+   * strands it and each takeover spends one of its deliveries.
+   */
+  INGEST_BATCH_SIZE: positiveInt(10),
   /** A pod silent this long is dead: the actions pending on it are taken over at once, not after INGEST_CLAIM_IDLE_MS. */
   INGEST_CONSUMER_TTL_MS: positiveInt(3_000),
   INGEST_MAX_ACTION_AGE_MS: positiveInt(60_000),

@@ -94,6 +94,7 @@ export class IngestTwitchModule {
       deadLetterStream: keys.deadLetter(),
       handler: (entry) => delivery.handle(entry),
       claimIdleMs: config.INGEST_CLAIM_IDLE_MS,
+      batchSize: config.INGEST_BATCH_SIZE,
       liveness: { key: ingestKeys.consumers('ingest-twitch'), ttlMs: config.INGEST_CONSUMER_TTL_MS },
     });
 

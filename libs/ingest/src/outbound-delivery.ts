@@ -87,8 +87,7 @@ type Attempt = { done: true } | { done: false; retryAfterMs: number; reason: str
 export class OutboundDelivery extends EventEmitter<OutboundDeliveryEvents> {
   private readonly options: RequiredOutboundDeliveryOptions & OptionalOutboundDeliveryOptions;
   private readonly scripts: LuaScripts<'beginSend' | 'settleSend'>;
-  /** connection → the tail of its lane: sends on one connection run one at a time. */
-  private readonly lanes = new Map<number, Promise<unknown>>();
+  private readonly lanes = new ConnectionLanes();
 
   constructor(
     private readonly adapter: PlatformAdapter,
@@ -128,7 +127,8 @@ export class OutboundDelivery extends EventEmitter<OutboundDeliveryEvents> {
         this.report({ outcome: 'deferred', kind, reason: 'not_connected' });
         throw new NotConnectedError(action.channel.name);
       }
-      const attempt = await this.inLane(connection, () => this.attempt(action, connection));
+      // A redelivered action is older than anything read since: it goes first.
+      const attempt = await this.lanes.run(connection, entry.deliveryCount > 1, () => this.attempt(action, connection));
       if (attempt.done) return;
       if (Date.now() + attempt.retryAfterMs > deadline) {
         this.report({ outcome: 'deferred', kind, reason: attempt.reason });
@@ -245,14 +245,35 @@ export class OutboundDelivery extends EventEmitter<OutboundDeliveryEvents> {
     this.emit('outcome', outcome);
   }
 
-  private inLane<T>(connection: number, task: () => Promise<T>): Promise<T> {
-    const previous = this.lanes.get(connection) ?? Promise.resolve();
-    const run = previous.then(task, task);
-    const tail = run.catch(() => undefined);
-    this.lanes.set(connection, tail);
-    void tail.then(() => {
-      if (this.lanes.get(connection) === tail) this.lanes.delete(connection);
-    });
-    return run;
+}
+
+interface Lane {
+  busy: boolean;
+  urgent: Array<() => void>;
+  normal: Array<() => void>;
+}
+
+/**
+ * One send at a time per connection, so at most one message per connection is ever between
+ * its `sending` mark and its confirmation. Urgent tasks (actions taken over from a dead
+ * consumer) go before the others: they are the oldest, and a crash loop must not keep
+ * pushing them back until they run out of deliveries.
+ */
+class ConnectionLanes {
+  private readonly lanes = new Map<number, Lane>();
+
+  async run<T>(connection: number, urgent: boolean, task: () => Promise<T>): Promise<T> {
+    let lane = this.lanes.get(connection);
+    if (!lane) this.lanes.set(connection, (lane = { busy: false, urgent: [], normal: [] }));
+    if (lane.busy) await new Promise<void>((resolve) => (urgent ? lane.urgent : lane.normal).push(resolve));
+    lane.busy = true;
+    try {
+      return await task();
+    } finally {
+      // Hand the lane straight to the next task, or free it.
+      const next = lane.urgent.shift() ?? lane.normal.shift();
+      if (next) next();
+      else this.lanes.delete(connection);
+    }
   }
 }
