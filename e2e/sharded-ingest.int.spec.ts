@@ -150,11 +150,14 @@ describe.each(['break-before-make', 'make-before-break'] as const)('sharded Twit
     const missed = sent.filter((id) => (delivered.get(id) ?? 0) === 0).length;
     if (makeBeforeBreak) expect(missed).toBe(0);
     else expect(doubleJoins).toEqual([]);
-    await eventually(async () => {
+    const unpublished = async () => {
       const published = await publishedEvents();
-      const received = sent.filter((id) => (delivered.get(id) ?? 0) > 0);
-      return received.every((id) => published.get(`twitch:${id}`) === 1) ? true : undefined;
-    }, 15_000, 'every received message published');
+      return sent.filter((id) => (delivered.get(id) ?? 0) > 0 && published.get(`twitch:${id}`) !== 1);
+    };
+    await eventually(async () => ((await unpublished()).length === 0 ? true : undefined), 15_000, 'every received message published').catch(async (error: Error) => {
+      const missing = await unpublished();
+      throw new Error(`${error.message}: ${missing.length} received messages not published once, e.g. ${missing.slice(0, 3).join(', ')}`);
+    });
     const published = await publishedEvents();
     expect([...published.values()].every((count) => count === 1)).toBe(true);
     const sorted = [...overlaps].sort((a, b) => a - b);

@@ -109,7 +109,7 @@ export class IngestTwitchModule {
       connectionHealth.assertFresh(config.INGEST_MAX_SILENCE_MS);
     });
     const metrics = new IngestTwitchMetrics(registry, { pool, connectionHealth, ingest, delivery, consumer, shardMember, auth }, logger);
-    const runner = new IngestTwitchRunner({ redis, adapter, consumer, channels: config.TWITCH_CHANNELS, shardMember, auth, logger });
+    const runner = new IngestTwitchRunner({ redis, adapter, ingest, consumer, channels: config.TWITCH_CHANNELS, shardMember, auth, logger });
 
     return {
       module: IngestTwitchModule,

@@ -1,13 +1,14 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { StreamConsumer } from '@parley/bus';
 import type { ShardMember } from '@parley/sharding';
-import type { PlatformAdapter, SharedTokenProvider } from '@parley/ingest';
+import type { ChatIngest, PlatformAdapter, SharedTokenProvider } from '@parley/ingest';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 interface IngestTwitchRunnerDeps {
   redis: Redis;
   adapter: PlatformAdapter;
+  ingest: Pick<ChatIngest<unknown>, 'flush'>;
   consumer: StreamConsumer;
   /** The fixed channel list; ignored when a shard member assigns channels. */
   channels: string[];
@@ -45,7 +46,9 @@ export class IngestTwitchRunner implements OnApplicationBootstrap, BeforeApplica
     await this.deps.shardMember?.drain();
     await this.deps.consumer.stop();
     await this.deps.adapter.close();
+    // What was read before the close is published before the Redis connection goes.
+    await this.deps.ingest.flush();
     this.deps.auth?.stop();
-    this.deps.redis.disconnect();
+    await this.deps.redis.quit().catch(() => this.deps.redis.disconnect());
   }
 }

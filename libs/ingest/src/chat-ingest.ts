@@ -32,6 +32,8 @@ interface ChatIngestEvents {
 export class ChatIngest<Frame> extends EventEmitter<ChatIngestEvents> {
   private readonly options: ChatIngestOptions;
   private readonly tracer = trace.getTracer('@parley/ingest');
+  /** Events read and not yet on the bus: a shutdown waits for them (`flush`). */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly adapter: PlatformAdapter<Frame>,
@@ -54,17 +56,28 @@ export class ChatIngest<Frame> extends EventEmitter<ChatIngestEvents> {
     try {
       event = this.adapter.normalize(frame, new Date());
     } catch (error) {
-      return void this.reject(frame, (error as Error).message);
+      return this.track(this.reject(frame, (error as Error).message));
     }
     if (event === undefined) return;
     if (event === null) return void this.emit('ignored');
     const published = event;
     // Each chat event starts its trace here; the bus carries it to the router and back.
-    void this.tracer.startActiveSpan(`${this.adapter.platform} ${published.kind}`, { kind: SpanKind.PRODUCER }, (span) =>
+    const handled = this.tracer.startActiveSpan(`${this.adapter.platform} ${published.kind}`, { kind: SpanKind.PRODUCER }, (span) =>
       this.publish(published)
-        .catch((error: Error) => span.setStatus({ code: SpanStatusCode.ERROR, message: error.message }))
+        .catch((error: Error) => void span.setStatus({ code: SpanStatusCode.ERROR, message: error.message }))
         .finally(() => span.end()),
     );
+    this.track(handled);
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  /** Resolves once every frame read so far is on the bus or dead-lettered (or failed to get there). */
+  async flush(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
   private async publish(event: ChatEvent): Promise<void> {
