@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
 import { StreamKeys } from '@parley/contracts';
@@ -8,7 +7,7 @@ import { launchApp, stopApps, stopProcess, waitUntilReady, type AppProcess } fro
 import { TwitchTmiFake } from '@parley/platform-fakes';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { distRoot, eventually, logDir } from './support.js';
+import { distRoot, eventually, listenBlackhole, logDir } from './support.js';
 
 const CHANNEL = 'e2echannel';
 const BOT = 'parleybot';
@@ -162,9 +161,3 @@ function fieldsOf(flat: Array<string | number>): Record<string, string> {
   return fields;
 }
 
-function listenBlackhole(): Promise<Server> {
-  return new Promise((resolve) => {
-    const server = createServer(() => {});
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}

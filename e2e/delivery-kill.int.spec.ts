@@ -138,13 +138,16 @@ describe('ingest-twitch killed while delivering', () => {
       throw new Error(`${error.message}: states ${JSON.stringify(histogram)}, dead letters ${JSON.stringify(reasons)}, pending ${JSON.stringify(await redis.xpending(keys.actions('twitch'), 'ingest-twitch'))}`);
     });
     const final = await states();
+    const targets = new Set(actions.map((action) => action.targetMessageId!));
     const delivered = new Map<string, number>();
     for (const line of botLines()) if (line.delivered && line.replyParentMsgId) delivered.set(line.replyParentMsgId, (delivered.get(line.replyParentMsgId) ?? 0) + 1);
     let duplicates = 0;
     let lost = 0;
     let ambiguous = 0;
+    let reached = 0;
     actions.forEach((action, i) => {
       const times = delivered.get(action.targetMessageId!) ?? 0;
+      if (times > 0) reached++;
       if (times > 1) duplicates += times - 1;
       if (final[i] === 'ambiguous') ambiguous++;
       else if (times === 0) lost++;
@@ -152,11 +155,11 @@ describe('ingest-twitch killed while delivering', () => {
     return {
       answers: actions.length,
       kills,
-      delivered: [...delivered.values()].filter((times) => times > 0).length,
+      delivered: reached,
       duplicates,
       ambiguous,
       ambiguousCounted: counted,
-      refusedAsRepeat: botLines().filter((line) => line.refusedBy === 'msg_duplicate').length,
+      refusedAsRepeat: botLines().filter((line) => line.refusedBy === 'msg_duplicate' && targets.has(line.replyParentMsgId ?? '')).length,
       lost,
     };
   }

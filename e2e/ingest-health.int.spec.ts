@@ -61,7 +61,7 @@ describe('a silent connection among several', () => {
     return series;
   }
   const oldest = async () => {
-    const match = /^parley_twitch_last_event_age_seconds (\S+)$/m.exec(await (await fetch(url('/metrics'))).text());
+    const match = /^parley_twitch_last_event_age_seconds(?:\{[^}]*\})? (\S+)$/m.exec(await (await fetch(url('/metrics'))).text());
     return Number(match?.[1]);
   };
 

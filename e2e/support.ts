@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { ChatAction, ChatEvent, Role, StreamKeys } from '@parley/contracts';
@@ -53,4 +54,12 @@ export async function waitUntilDrained(redis: Redis, keys: StreamKeys, group: st
     }
     return true;
   }, timeoutMs, `group ${group} to acknowledge every event`);
+}
+
+/** A TCP server that accepts connections and never answers: a database that hangs. */
+export function listenBlackhole(): Promise<Server> {
+  return new Promise((resolve) => {
+    const server = createServer(() => {});
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
 }
