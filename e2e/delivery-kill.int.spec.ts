@@ -74,10 +74,16 @@ describe('ingest-twitch killed while delivering', () => {
     redis.disconnect();
   });
 
-  async function startPod(extra: Record<string, string> = {}): Promise<AppProcess> {
+  /** Spawns a pod; the caller decides whether to wait until it is ready. */
+  async function launchPod(): Promise<AppProcess> {
     const instance = `kill-${launched++}`;
-    const pod = await launchApp('ingest-twitch', { distRoot, logDir, instance, env: { ...env, INGEST_CONSUMER_NAME: instance, ...extra } });
+    const pod = await launchApp('ingest-twitch', { distRoot, logDir, instance, env: { ...env, INGEST_CONSUMER_NAME: instance } });
     live.push(pod);
+    return pod;
+  }
+
+  async function startPod(): Promise<AppProcess> {
+    const pod = await launchPod();
     await waitUntilReady([pod], 60_000);
     return pod;
   }
@@ -214,7 +220,8 @@ describe('ingest-twitch killed while delivering', () => {
       const victim = pods.splice(Math.floor(Math.random() * 2), 1)[0]!;
       counted += await ambiguousCounted(victim);
       await kill(victim);
-      pods.push(await startPod());
+      // The replacement starts while the other pod goes on delivering (and may be the next victim).
+      pods.push(await launchPod());
     }
     const result = await tally(actions, KILLS, 0);
     for (const pod of pods) result.ambiguousCounted += await ambiguousCounted(pod);
