@@ -20,7 +20,7 @@ export {
 export { IrcMessage, escapeTagValue, unescapeTagValue, type IrcMessageInit } from './irc-message.js';
 export { normalizeClearChat, normalizeClearMsg, normalizePrivmsg, normalizeUserNotice, type NormalizePrivmsgOptions } from './normalize.js';
 export { twitchRoles, type RoleTags } from './roles.js';
-export { LocalJoinBudget, SharedJoinBudget, type JoinBudget, type JoinRateLimit, type SlotLimiter } from './join-throttle.js';
+export { LocalJoinBudget, SharedJoinBudget, type JoinBudget, type JoinRateLimit } from './join-throttle.js';
 export {
   DefaultTmiConnectionOptions,
   MAX_MESSAGE_CHARS,
