@@ -17,7 +17,7 @@ const alias = Object.entries(compilerOptions.paths)
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'e2e/**/*.spec.ts'],
+    include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'e2e/**/*.spec.ts', 'ops/**/*.spec.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -7,7 +7,7 @@ import { launchApp, stopApps, stopProcess, waitUntilReady, type AppProcess } fro
 import { TwitchTmiFake } from '@parley/platform-fakes';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { distRoot, eventually, listenBlackhole, logDir } from './support.js';
+import { distRoot, eventually, freezableProxy, logDir } from './support.js';
 
 const CHANNEL = 'e2echannel';
 const BOT = 'parleybot';
@@ -108,16 +108,18 @@ describe('a viewer types a command in Twitch chat and the bot answers', () => {
   });
 
   it('a router killed between reading and acknowledging loses nothing: another one answers, once', async () => {
-    // A PostgreSQL that accepts connections and never answers: this router reads the
-    // event, then hangs loading configuration, with the event unacknowledged.
-    const blackhole = await listenBlackhole();
+    // This router reaches PostgreSQL through a proxy that then stops answering: it reads
+    // the event, then hangs loading configuration, with the event unacknowledged. (It
+    // must reach PostgreSQL once to start at all.)
+    const proxy = await freezableProxy(new URL(database.url));
     const stuck = await launchApp('router', {
       distRoot,
       logDir,
-      env: { ...env, DATABASE_URL: `postgres://postgres@127.0.0.1:${(blackhole.address() as { port: number }).port}/x`, ROUTER_CONSUMER_NAME: 'router-stuck', PARLEY_MIGRATE_ON_START: 'false' },
+      env: { ...env, DATABASE_URL: proxy.url, ROUTER_CONSUMER_NAME: 'router-stuck', PARLEY_MIGRATE_ON_START: 'false' },
     });
     try {
       await waitUntilReady([stuck]);
+      proxy.freeze();
       // Only the stuck router may read now: stop the healthy one.
       const healthy = apps.find((app) => app.name === 'router');
       await stopProcess(healthy!.child);
@@ -134,7 +136,7 @@ describe('a viewer types a command in Twitch chat and the bot answers', () => {
       expect(botLinesReplyingTo(id)).toHaveLength(1);
     } finally {
       await stopProcess(stuck.child);
-      blackhole.close();
+      proxy.close();
     }
   });
 
@@ -160,4 +162,3 @@ function fieldsOf(flat: Array<string | number>): Record<string, string> {
   for (let i = 0; i < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
   return fields;
 }
-

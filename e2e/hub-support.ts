@@ -6,6 +6,7 @@ import { loadConfig } from '@parley/config';
 import { StreamKeys } from '@parley/contracts';
 import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
 import { createLogger } from '@parley/observability';
+import { ServiceStartup } from '@parley/runtime';
 import { Redis } from 'ioredis';
 import { HubConfigSchema, type HubConfig } from '../apps/hub/src/config.js';
 import { HubModule, fastifyOptions } from '../apps/hub/src/hub.module.js';
@@ -57,10 +58,13 @@ export async function startHub(env: Record<string, string> = {}): Promise<HubHar
     ...env,
   });
   const logger = createLogger({ service: 'hub', level: process.env.HUB_TEST_LOG_LEVEL ?? 'silent' });
-  const app = await NestFactory.create<NestFastifyApplication>(HubModule.forConfig(config, logger), new FastifyAdapter(fastifyOptions(config)), {
+  // The database is migrated and answers: the start has nothing to wait for.
+  const startup = new ServiceStartup(logger);
+  const app = await NestFactory.create<NestFastifyApplication>(HubModule.forConfig(config, logger, startup), new FastifyAdapter(fastifyOptions(config)), {
     logger: false,
   });
   await app.init();
+  await startup.run();
   await app.getHttpAdapter().getInstance().ready();
   const redis = new Redis(config.REDIS_URL);
 

@@ -6,7 +6,7 @@ import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/la
 import { TwitchTmiFake } from '@parley/platform-fakes';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { distRoot, eventually, listenBlackhole, logDir } from './support.js';
+import { distRoot, eventually, freezableProxy, logDir } from './support.js';
 
 const CHANNEL = 'rescueroom';
 const BOT = 'parleybot';
@@ -54,17 +54,19 @@ describe('a SIGKILLed router', () => {
 
   it('has its pending events answered by the other router within 5 s, once', async () => {
     const keys = new StreamKeys(prefix, 2);
-    // A PostgreSQL that never answers: this router reads the event and hangs loading configuration.
-    const blackhole = await listenBlackhole();
+    // This router reaches PostgreSQL through a proxy that then stops answering: it reads the
+    // event and hangs loading configuration, with the event unacknowledged.
+    const proxy = await freezableProxy(new URL(database.url));
     const stuck = await launchApp('router', {
       distRoot,
       logDir,
       instance: 'stuck',
-      env: { ...env, DATABASE_URL: `postgres://postgres@127.0.0.1:${(blackhole.address() as { port: number }).port}/x`, ROUTER_CONSUMER_NAME: 'router-stuck', PARLEY_MIGRATE_ON_START: 'false' },
+      env: { ...env, DATABASE_URL: proxy.url, ROUTER_CONSUMER_NAME: 'router-stuck', PARLEY_MIGRATE_ON_START: 'false' },
     });
     apps.push(stuck);
     try {
       await waitUntilReady([stuck], 60_000);
+      proxy.freeze();
       const id = fake.viewerSay(CHANNEL, { login: 'erin', text: '!ping' });
       await eventually(async () => {
         for (const stream of keys.allEventPartitions()) {
@@ -88,7 +90,7 @@ describe('a SIGKILLed router', () => {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(fake.sentMessages(CHANNEL).filter((line) => line.replyParentMsgId === id)).toHaveLength(1);
     } finally {
-      blackhole.close();
+      proxy.close();
     }
   }, 180_000);
 });

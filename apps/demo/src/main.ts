@@ -72,6 +72,9 @@ try {
   say(`demo chat in #${DEMO_CHANNEL}: type a message (try !ping, !hello, !so someone); Ctrl-C quits.`);
   say(`hub: http://127.0.0.1:${hub.port}/docs (admin token in ${tokenFile}: Authorization: Bearer <token>)`);
   say(`app logs: ${logDir}; metrics: ${apps.map((app) => `http://127.0.0.1:${app.port}/metrics`).join(' ')}`);
+  // The apps inherit this environment, so they export to the same collector (docs/observability.md).
+  const otlp = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  say(otlp ? `traces: exported over OTLP/HTTP to ${otlp}` : 'traces: not exported (set OTEL_EXPORTER_OTLP_ENDPOINT, e.g. a local Jaeger at http://127.0.0.1:4318)');
   const chat = runDemoChat(fake, { channel: DEMO_CHANNEL, viewer: 'viewer', bot: DEMO_BOT });
   await chat.closed;
   await shutdown(0);

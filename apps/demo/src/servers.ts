@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { startEmbeddedPostgres } from '@parley/db/embedded';
+import { EmbeddedPostgresAccessError, startEmbeddedPostgres } from '@parley/db/embedded';
 import { stopProcess } from '@parley/launcher';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,6 +64,9 @@ async function startDemoEmbeddedPostgres(say: Say): Promise<Server> {
   const server = await startEmbeddedPostgres({
     databaseDir: join(tmpdir(), `parley-demo-postgres-${process.getuid?.() ?? 'user'}`),
     port: EMBEDDED_POSTGRES_PORT,
+  }).catch((error: unknown) => {
+    // Its message is the one line that says which folder and what to do.
+    throw error instanceof EmbeddedPostgresAccessError ? new ServerUnavailableError(error.message) : error;
   });
   return { url: server.url, stop: () => server.stop() };
 }

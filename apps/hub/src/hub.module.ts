@@ -3,12 +3,12 @@ import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { Authenticator } from '@parley/api-auth';
 import { CommunityStats } from '@parley/commands';
 import { StreamKeys } from '@parley/contracts';
-import { ApiKeyRepository, CommunityAdminRepository, createPool } from '@parley/db';
+import { ApiKeyRepository, CommunityAdminRepository, createPool, migrate } from '@parley/db';
 import { IdempotencyStore, ProblemExceptionFilter, RequestRateLimiter, RouteRegistry } from '@parley/http-api';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
+import { createRedisConnection, type ServiceStartup } from '@parley/runtime';
 import { WebhookUrlGuard } from '@parley/ssrf-guard';
 import type { FastifyServerOptions } from 'fastify';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ApiGate, type Access, type RequestContext } from './api/access.js';
 import { ChangeWriter } from './api/change-writer.js';
@@ -34,17 +34,20 @@ export function fastifyOptions(config: HubConfig): FastifyServerOptions {
  */
 @Module({})
 export class HubModule {
-  static forConfig(config: HubConfig, logger: Logger): DynamicModule {
+  static forConfig(config: HubConfig, logger: Logger, startup: ServiceStartup): DynamicModule {
     const keys = new StreamKeys(config.PARLEY_KEY_PREFIX, config.PARLEY_EVENT_PARTITIONS);
-    const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true });
-    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+    const redis = createRedisConnection(config.REDIS_URL, logger);
     const pool = createPool(config.DATABASE_URL, { applicationName: 'parley-hub' });
 
     const registry = createMetricsRegistry('hub');
     const metrics = new HubMetrics(registry);
     const health = new HealthChecks();
-    health.register('redis', redisCheck(redis));
-    health.register('postgres', postgresCheck(pool));
+    const redisReady = redisCheck(redis);
+    const postgresReady = postgresCheck(pool);
+    health.register('redis', redisReady).register('postgres', postgresReady).register('startup', startup.check);
+    // Only the schema must be there before the API serves; then ready once both answer.
+    startup.dependsOn('postgres', postgresReady).dependsOn('redis', redisReady);
+    if (config.PARLEY_MIGRATE_ON_START) startup.step('migrations', ['postgres'], () => migrate(config.DATABASE_URL));
 
     const writer = new ChangeWriter(pool, redis, keys, (error) => {
       metrics.noticesFailed.inc();
@@ -80,8 +83,11 @@ export class HubModule {
 
     const filter = new ProblemExceptionFilter({
       allowedMethods: (path) => routes.allowedMethods(path),
-      onServerError: (error, request) =>
-        logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), method: request.method, route: request.routeOptions.url }, 'request failed'),
+      onServerError: (error, request) => {
+        // /readyz answers 503 by design while a dependency is down: the outage is logged once elsewhere, not per probe.
+        if (request.routeOptions.url === '/readyz') return;
+        logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), method: request.method, route: request.routeOptions.url }, 'request failed');
+      },
     });
 
     return {

@@ -4,7 +4,8 @@ import { csvList, expecting, keyPrefix, logLevel, port, positiveInt, redisUrl } 
 
 export const IngestTwitchConfigSchema = z.object({
   REDIS_URL: redisUrl(),
-  PORT: port(3002),
+  /** Ingest apps take 3010 and up (README: default ports), so all apps run side by side. */
+  PORT: port(3010),
   LOG_LEVEL: logLevel(),
   PARLEY_KEY_PREFIX: keyPrefix(),
   PARLEY_EVENT_PARTITIONS: positiveInt(4),

@@ -4,6 +4,7 @@ import { StreamKeys } from '@parley/contracts';
 import { ChannelUnitHandler, ChatIngest, ConnectionHealth, IngestKeys, OutboundDelivery, SendBudget, type AuthProvider } from '@parley/ingest';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
+import { createRedisConnection, duplicateConnection, type ServiceStartup } from '@parley/runtime';
 import { ShardMember } from '@parley/sharding';
 import {
   RefreshingAuthProvider,
@@ -14,7 +15,6 @@ import {
   TwitchIrcAdapter,
   normalizeChannel,
 } from '@parley/twitch';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { IngestTwitchConfig } from './config.js';
 import { IngestTwitchMetrics } from './ingest-twitch.metrics.js';
@@ -23,11 +23,10 @@ import { IngestTwitchRunner } from './ingest-twitch.runner.js';
 /** Wires Twitch chat ⇄ the bus: the Twitch IRC adapter under the ingest kit. */
 @Module({})
 export class IngestTwitchModule {
-  static forConfig(config: IngestTwitchConfig, logger: Logger): DynamicModule {
+  static forConfig(config: IngestTwitchConfig, logger: Logger, startup: ServiceStartup): DynamicModule {
     const keys = new StreamKeys(config.PARLEY_KEY_PREFIX, config.PARLEY_EVENT_PARTITIONS);
     const ingestKeys = new IngestKeys(keys);
-    const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true });
-    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+    const redis = createRedisConnection(config.REDIS_URL, logger);
 
     const limiter = new SlidingWindowRateLimiter(redis, { keyPrefix: keys.key('ratelimit') });
     const { TWITCH_REFRESH_TOKEN: refreshToken, TWITCH_CLIENT_ID: clientId, TWITCH_CLIENT_SECRET: clientSecret } = config;
@@ -63,7 +62,7 @@ export class IngestTwitchModule {
     const shardMember =
       config.TWITCH_CHANNELS.length > 0
         ? null
-        : new ShardMember(redis, redis.duplicate(), new ChannelUnitHandler(adapter), {
+        : new ShardMember(redis, duplicateConnection(redis, logger, 'redis subscriber'), new ChannelUnitHandler(adapter), {
             keyPrefix: config.PARLEY_KEY_PREFIX,
             platform: 'twitch',
             member: config.INGEST_MEMBER_ID,
@@ -100,7 +99,9 @@ export class IngestTwitchModule {
 
     const registry = createMetricsRegistry('ingest-twitch');
     const health = new HealthChecks();
-    health.register('redis', redisCheck(redis));
+    const redisReady = redisCheck(redis);
+    health.register('redis', redisReady);
+    health.register('startup', startup.check);
     health.register('twitch', async () => {
       const owned = shardMember ? shardMember.owned().map((unit) => unit.name) : config.TWITCH_CHANNELS;
       const joined = new Set(pool.joinedChannels());
@@ -110,6 +111,7 @@ export class IngestTwitchModule {
     });
     const metrics = new IngestTwitchMetrics(registry, { pool, connectionHealth, ingest, delivery, consumer, shardMember, auth }, logger);
     const runner = new IngestTwitchRunner({ redis, adapter, ingest, consumer, channels: config.TWITCH_CHANNELS, shardMember, auth, logger });
+    startup.dependsOn('redis', redisReady).step('join twitch channels', ['redis'], () => runner.start());
 
     return {
       module: IngestTwitchModule,

@@ -1,4 +1,4 @@
-import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import type { BeforeApplicationShutdown } from '@nestjs/common';
 import type { StreamConsumer } from '@parley/bus';
 import type { ShardMember } from '@parley/sharding';
 import type { ChatIngest, PlatformAdapter, SharedTokenProvider } from '@parley/ingest';
@@ -23,10 +23,11 @@ interface IngestTwitchRunnerDeps {
  * delivers. On shutdown it drains first: leaves the pool, parts every channel and releases
  * its lease, so the next owner joins right away, then finishes the actions in hand.
  */
-export class IngestTwitchRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class IngestTwitchRunner implements BeforeApplicationShutdown {
   constructor(private readonly deps: IngestTwitchRunnerDeps) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** A start-up step: runs once Redis answers. */
+  async start(): Promise<void> {
     const { adapter, consumer, channels, shardMember, auth, logger } = this.deps;
     auth?.start();
     await adapter.connect();

@@ -2,10 +2,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamConsumer, StreamProducer } from '@parley/bus';
 import { ChannelConfigCache, CommandEngine, CommandLedger, CommunityStats, EventRouter, type ChannelConfig } from '@parley/commands';
 import { StreamKeys } from '@parley/contracts';
-import { ChannelRepository, CommandRepository, createPool } from '@parley/db';
+import { ChannelRepository, CommandRepository, createPool, migrate } from '@parley/db';
 import { WebhookModuleClient } from '@parley/modules';
-import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
-import { Redis } from 'ioredis';
+import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
+import { createRedisConnection, type ServiceStartup } from '@parley/runtime';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { RepositoryCommandAdmin } from './command-admin.js';
@@ -19,10 +19,9 @@ import { RouterRunner } from './router.runner.js';
  */
 @Module({})
 export class RouterModule {
-  static forConfig(config: RouterConfig, logger: Logger): DynamicModule {
+  static forConfig(config: RouterConfig, logger: Logger, startup: ServiceStartup): DynamicModule {
     const keys = new StreamKeys(config.PARLEY_KEY_PREFIX, config.PARLEY_EVENT_PARTITIONS);
-    const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true, lazyConnect: false });
-    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+    const redis = createRedisConnection(config.REDIS_URL, logger);
     const pool: pg.Pool = createPool(config.DATABASE_URL);
     const channels = new ChannelRepository(pool);
     const commands = new CommandRepository(pool);
@@ -81,13 +80,18 @@ export class RouterModule {
 
     const registry = createMetricsRegistry('router');
     const health = new HealthChecks();
-    health.register('redis', redisCheck(redis));
+    const redisReady = redisCheck(redis);
+    health.register('redis', redisReady).register('startup', startup.check);
     // Postgres down is degraded, not unready: the router answers from its cache.
     const metrics = new RouterMetrics(registry, { consumer, router, cache, modules }, logger);
     // What the hub shows as a community's stats; losing a count is better than failing an event.
     const stats = new CommunityStats(redis, keys);
     router.on('routed', (routed) => stats.record(routed));
     const runner = new RouterRunner({ redis, pool, consumer, cache, modules, stats, keys, logger });
+    // Its cache is empty at start: events consumed before Postgres first answers could only fail.
+    startup.dependsOn('redis', redisReady).dependsOn('postgres', postgresCheck(pool));
+    if (config.PARLEY_MIGRATE_ON_START) startup.step('migrations', ['postgres'], () => migrate(config.DATABASE_URL));
+    startup.step('consume chat events', ['redis', 'postgres'], () => runner.start());
 
     return {
       module: RouterModule,

@@ -1,8 +1,9 @@
-import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import type { BeforeApplicationShutdown } from '@nestjs/common';
 import type { StreamConsumer } from '@parley/bus';
 import type { ChannelConfigCache, CommunityStats } from '@parley/commands';
 import { decodeConfigChange, type StreamKeys } from '@parley/contracts';
 import type { WebhookModuleClient } from '@parley/modules';
+import { duplicateConnection } from '@parley/runtime';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -18,26 +19,27 @@ interface RouterRunnerDeps {
   logger: Logger;
 }
 
-/** Starts consuming once the app is up; on shutdown finishes the batch in hand first. */
-export class RouterRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private subscriber?: Redis;
+/** Starts consuming (a start-up step: Redis and Postgres answer); on shutdown finishes the batch in hand first. */
+export class RouterRunner implements BeforeApplicationShutdown {
+  /** The hub announces configuration changes on it; every replica drops its cache at once. */
+  private readonly subscriber: Redis;
 
-  constructor(private readonly deps: RouterRunnerDeps) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    const { redis, consumer, cache, keys, logger } = this.deps;
-    // The hub announces configuration changes; every replica drops its cache at once.
-    this.subscriber = redis.duplicate();
-    this.subscriber.on('error', (error) => logger.warn({ err: error.message }, 'config-change subscriber error'));
+  constructor(private readonly deps: RouterRunnerDeps) {
+    const { redis, cache, logger } = deps;
+    this.subscriber = duplicateConnection(redis, logger, 'config-change subscriber');
     this.subscriber.on('message', (_channel: string, message: string) => {
       const change = decodeConfigChange(message);
       if (change) cache.invalidateCommunity(change.communityId);
       else cache.invalidateAll();
     });
+  }
+
+  async start(): Promise<void> {
+    const { consumer, keys, logger } = this.deps;
     await this.subscriber.subscribe(keys.configChanges());
+    await consumer.start();
     // Losing an interval of counts is better than failing an event.
     this.deps.stats.start((error) => logger.debug({ err: error.message }, 'stats not written'));
-    await consumer.start();
     logger.info({ streams: keys.allEventPartitions() }, 'consuming chat events');
   }
 
@@ -45,7 +47,7 @@ export class RouterRunner implements OnApplicationBootstrap, BeforeApplicationSh
     await this.deps.consumer.stop();
     await this.deps.stats.stop().catch(() => undefined);
     this.deps.modules.close();
-    this.subscriber?.disconnect();
+    this.subscriber.disconnect();
     await this.deps.pool.end();
     this.deps.redis.disconnect();
   }

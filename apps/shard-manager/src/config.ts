@@ -14,7 +14,8 @@ export const ShardManagerConfigSchema = z.object({
   SHARD_PLATFORMS: csvList(['twitch']).pipe(
     expecting(z.array(z.enum(PLATFORMS)).min(1), `a comma-separated list of platforms (${PLATFORMS.join(', ')})`),
   ),
-  SHARD_PLACEMENT: z.enum(['bounded-load', 'consistent-hash']).default('bounded-load'),
+  /** sticky-bounded-load keeps the published assignment where it fits: a pod leaving moves only its own channels (ADR 0005). */
+  SHARD_PLACEMENT: z.enum(['sticky-bounded-load', 'bounded-load', 'consistent-hash']).default('sticky-bounded-load'),
   SHARD_VIRTUAL_NODES: positiveInt(512),
   SHARD_LOAD_FACTOR: expecting(z.coerce.number().min(1).max(2).default(1.05), 'a number between 1 and 2'),
   SHARD_LEADER_LEASE_TTL_MS: positiveInt(10_000),

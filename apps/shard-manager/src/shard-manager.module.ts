@@ -1,9 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamKeys, type Platform } from '@parley/contracts';
-import { ChannelRepository, createPool } from '@parley/db';
+import { ChannelRepository, createPool, migrate } from '@parley/db';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
-import { BoundedLoadPlacement, ConsistentHashPlacement, ShardManager } from '@parley/sharding';
-import { Redis } from 'ioredis';
+import { BoundedLoadPlacement, ConsistentHashPlacement, ShardManager, StickyBoundedLoadPlacement, type PlacementStrategy } from '@parley/sharding';
+import { createRedisConnection, duplicateConnection, type ServiceStartup } from '@parley/runtime';
 import type { Logger } from 'pino';
 import { AssignmentController } from './assignment.controller.js';
 import type { ShardManagerConfig } from './config.js';
@@ -13,19 +13,19 @@ import { ShardManagerRunner } from './shard-manager.runner.js';
 /** Wires the shard manager: enabled channels from Postgres, live ingest pods from Redis, the assignment back to Redis. */
 @Module({})
 export class ShardManagerModule {
-  static forConfig(config: ShardManagerConfig, logger: Logger): DynamicModule {
+  static forConfig(config: ShardManagerConfig, logger: Logger, startup: ServiceStartup): DynamicModule {
     const keys = new StreamKeys(config.PARLEY_KEY_PREFIX, 1);
-    const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true });
-    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-    const subscriber = redis.duplicate();
-    subscriber.on('error', (error) => logger.warn({ err: error.message }, 'redis subscriber error'));
+    const redis = createRedisConnection(config.REDIS_URL, logger);
+    const subscriber = duplicateConnection(redis, logger, 'redis subscriber');
     const pool = createPool(config.DATABASE_URL);
     const channels = new ChannelRepository(pool);
 
-    const placement =
-      config.SHARD_PLACEMENT === 'bounded-load'
-        ? new BoundedLoadPlacement({ virtualNodes: config.SHARD_VIRTUAL_NODES, loadFactor: config.SHARD_LOAD_FACTOR })
-        : new ConsistentHashPlacement({ virtualNodes: config.SHARD_VIRTUAL_NODES });
+    const placements: Record<ShardManagerConfig['SHARD_PLACEMENT'], () => PlacementStrategy> = {
+      'sticky-bounded-load': () => new StickyBoundedLoadPlacement({ virtualNodes: config.SHARD_VIRTUAL_NODES }),
+      'bounded-load': () => new BoundedLoadPlacement({ virtualNodes: config.SHARD_VIRTUAL_NODES, loadFactor: config.SHARD_LOAD_FACTOR }),
+      'consistent-hash': () => new ConsistentHashPlacement({ virtualNodes: config.SHARD_VIRTUAL_NODES }),
+    };
+    const placement = placements[config.SHARD_PLACEMENT]();
     const manager = new ShardManager(
       redis,
       subscriber,
@@ -48,10 +48,14 @@ export class ShardManagerModule {
 
     const registry = createMetricsRegistry('shard-manager');
     const health = new HealthChecks();
-    health.register('redis', redisCheck(redis));
-    health.register('postgres', postgresCheck(pool));
+    const redisReady = redisCheck(redis);
+    const postgresReady = postgresCheck(pool);
+    health.register('redis', redisReady).register('postgres', postgresReady).register('startup', startup.check);
     const metrics = new ShardManagerMetrics(registry, manager, logger);
     const runner = new ShardManagerRunner({ redis, subscriber, pool, manager, keys, logger });
+    startup.dependsOn('redis', redisReady).dependsOn('postgres', postgresReady);
+    if (config.PARLEY_MIGRATE_ON_START) startup.step('migrations', ['postgres'], () => migrate(config.DATABASE_URL));
+    startup.step('run for leadership', ['redis', 'postgres'], () => runner.start());
 
     return {
       module: ShardManagerModule,

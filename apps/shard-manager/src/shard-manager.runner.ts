@@ -1,5 +1,6 @@
-import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import type { BeforeApplicationShutdown } from '@nestjs/common';
 import type { StreamKeys } from '@parley/contracts';
+import { duplicateConnection } from '@parley/runtime';
 import type { ShardManager } from '@parley/sharding';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -14,25 +15,26 @@ interface ShardManagerRunnerDeps {
   logger: Logger;
 }
 
-/** Runs for leadership once the app is up; on shutdown hands the lease to a standby at once. */
-export class ShardManagerRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private configChanges?: Redis;
+/** Runs for leadership (a start-up step: Redis and Postgres answer); on shutdown hands the lease to a standby at once. */
+export class ShardManagerRunner implements BeforeApplicationShutdown {
+  /** A channel added, enabled or removed through the hub comes with a change notice. */
+  private readonly configChanges: Redis;
 
-  constructor(private readonly deps: ShardManagerRunnerDeps) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    const { redis, manager, keys, logger } = this.deps;
-    // A channel added, enabled or removed through the hub comes with a change notice.
-    this.configChanges = redis.duplicate();
-    this.configChanges.on('error', (error) => logger.warn({ err: error.message }, 'config-change subscriber error'));
+  constructor(private readonly deps: ShardManagerRunnerDeps) {
+    const { redis, manager, logger } = deps;
+    this.configChanges = duplicateConnection(redis, logger, 'config-change subscriber');
     this.configChanges.on('message', () => manager.requestRebalance());
+  }
+
+  async start(): Promise<void> {
+    const { manager, keys } = this.deps;
     await this.configChanges.subscribe(keys.configChanges());
     await manager.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.deps.manager.stop();
-    this.configChanges?.disconnect();
+    this.configChanges.disconnect();
     this.deps.subscriber.disconnect();
     await this.deps.pool.end();
     this.deps.redis.disconnect();

@@ -55,6 +55,16 @@ describe('HealthChecks', () => {
     expect(checks.sync).toBe('thrown synchronously');
   });
 
+  it('runs only the named checks when asked, and fails a name it does not know', async () => {
+    let postgresRuns = 0;
+    const health = new HealthChecks()
+      .register('redis', async () => undefined)
+      .register('postgres', async () => void (postgresRuns += 1));
+    expect(await health.readiness(['redis'])).toEqual({ ready: true, checks: { redis: 'ok' } });
+    expect(postgresRuns).toBe(0);
+    expect(await health.readiness(['redis', 'kafka'])).toEqual({ ready: false, checks: { redis: 'ok', kafka: 'no health check named "kafka"' } });
+  });
+
   it('refuses two checks of the same name', () => {
     const health = new HealthChecks().register('redis', async () => undefined);
     expect(() => health.register('redis', async () => undefined)).toThrow(/already registered/);
@@ -70,6 +80,20 @@ describe('check helpers', () => {
     client.status = 'ready';
     await redisCheck(client)();
     expect(pings).toBe(1);
+  });
+
+  it('redisCheck names the server and the last connection error of a client that has them', async () => {
+    const listeners: Array<(error: Error) => void> = [];
+    const client = {
+      status: 'reconnecting',
+      options: { host: '10.0.0.5', port: 6390 },
+      ping: async () => undefined,
+      on: (_event: 'error', listener: (error: Error) => void) => listeners.push(listener),
+    };
+    const check = redisCheck(client);
+    await expect(check()).rejects.toThrow(/^redis connection to 10\.0\.0\.5:6390 is reconnecting$/);
+    for (const listener of listeners) listener(new Error('connect ECONNREFUSED 10.0.0.5:6390'));
+    await expect(check()).rejects.toThrow('redis connection to 10.0.0.5:6390 is reconnecting: connect ECONNREFUSED 10.0.0.5:6390');
   });
 
   it('postgresCheck runs SELECT 1', async () => {

@@ -43,15 +43,24 @@ export class HealthChecks {
     return this;
   }
 
+  /** The names of the registered checks, in registration order. */
+  names(): string[] {
+    return [...this.checks.keys()];
+  }
+
   liveness(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
-  /** Runs every check at once, each under the timeout; ready when all of them pass. */
-  async readiness(): Promise<ReadinessReport> {
-    const entries = await Promise.all(
-      [...this.checks].map(async ([name, check]) => [name, await this.run(check)] as const),
-    );
+  /**
+   * Runs every check at once (or only those `named`), each under the timeout; ready when all
+   * of them pass. An unknown name fails: a typo must not read as "ready".
+   */
+  async readiness(named?: readonly string[]): Promise<ReadinessReport> {
+    const selected: Array<[string, HealthCheck]> = named
+      ? named.map((name) => [name, this.checks.get(name) ?? (() => Promise.reject(new Error(`no health check named "${name}"`)))])
+      : [...this.checks];
+    const entries = await Promise.all(selected.map(async ([name, check]) => [name, await this.run(check)] as const));
     return { ready: entries.every(([, result]) => result === 'ok'), checks: Object.fromEntries(entries) };
   }
 
@@ -77,15 +86,22 @@ export class HealthChecks {
 export interface PingableRedis {
   readonly status: string;
   ping(): Promise<unknown>;
+  /** When present, the check names the server and the last connection error in its report. */
+  readonly options?: { host?: string; port?: number };
+  on?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /**
  * Ready when the connection is up and answers PING. While ioredis reconnects it would
- * queue the PING until the timeout; its own status says "not ready" at once.
+ * queue the PING until the timeout; its own status says "not ready" at once, and the
+ * report says why (`redis connection to 10.0.0.5:6379 is reconnecting: connect ECONNREFUSED ...`).
  */
 export function redisCheck(redis: PingableRedis): HealthCheck {
+  let lastError: string | undefined;
+  redis.on?.('error', (error) => (lastError = error.message));
+  const server = redis.options?.host ? ` to ${redis.options.host}:${redis.options.port ?? 6379}` : '';
   return async () => {
-    if (redis.status !== 'ready') throw new Error(`redis connection is ${redis.status}`);
+    if (redis.status !== 'ready') throw new Error(`redis connection${server} is ${redis.status}${lastError ? `: ${lastError}` : ''}`);
     await redis.ping();
   };
 }

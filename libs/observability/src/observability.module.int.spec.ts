@@ -88,6 +88,7 @@ describe('ObservabilityModule in a Fastify Nest app', () => {
     const response = await fetch(`${base}/readyz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ready: true, checks: { redis: 'ok', postgres: 'ok' } });
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('parley_ready{service="obs-test"} 1');
   });
 
   it('answers 503 naming the failed checks when a dependency is unreachable', async () => {
@@ -103,9 +104,11 @@ describe('ObservabilityModule in a Fastify Nest app', () => {
     expect(body.ready).toBe(false);
     expect(body.checks.redis).toBe('ok');
     expect(body.checks.postgres).toBe('ok');
-    expect(body.checks.cache).toMatch(/^redis connection is (connecting|reconnecting|close)$/);
+    expect(body.checks.cache).toMatch(new RegExp(`^redis connection to 127\\.0\\.0\\.1:${port} is (connecting|reconnecting|close)(: connect ECONNREFUSED .*)?$`));
     expect(body.checks.replica).toContain('ECONNREFUSED');
     expect(JSON.stringify(body)).not.toContain('hunter2');
+    // The same verdict as a series, for the not-ready alert.
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('parley_ready{service="obs-test"} 0');
 
     // Liveness does not follow readiness: restarting would not bring Redis back.
     expect((await fetch(`${base}/healthz`)).status).toBe(200);

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Module, Res, ServiceUnavailableException, type DynamicModule } from '@nestjs/common';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { HealthChecks, ReadinessReport } from './health.js';
 
 export const METRICS_REGISTRY = Symbol('parley.observability.registry');
@@ -47,6 +47,7 @@ export class ObservabilityController {
 @Module({})
 export class ObservabilityModule {
   static forRoot(options: ObservabilityModuleOptions): DynamicModule {
+    registerReadinessGauge(options.registry, options.health);
     return {
       module: ObservabilityModule,
       controllers: [ObservabilityController],
@@ -57,4 +58,21 @@ export class ObservabilityModule {
       exports: [METRICS_REGISTRY, HEALTH_CHECKS],
     };
   }
+}
+
+/**
+ * `parley_ready`: what /readyz says, as a series, so a pod that Kubernetes keeps out of
+ * its Service (Redis unreachable, channels not joined) shows up in Prometheus and in an
+ * alert; Prometheus scrapes not-ready endpoints too. Computed at scrape time.
+ */
+function registerReadinessGauge(registry: Registry, health: HealthChecks): void {
+  if (registry.getSingleMetric('parley_ready')) return;
+  new Gauge({
+    name: 'parley_ready',
+    help: '1 while every readiness check passes (what /readyz answers), else 0.',
+    registers: [registry],
+    async collect() {
+      this.set((await health.readiness()).ready ? 1 : 0);
+    },
+  });
 }

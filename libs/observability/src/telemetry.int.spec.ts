@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OtlpJsonReceiver } from './testing.js';
 
 const FIXTURE = fileURLToPath(new URL('../test/telemetry-app.mjs', import.meta.url));
 const run = promisify(execFile);
@@ -14,42 +14,16 @@ interface FixtureResult {
   exportUrl: string | null;
   instrumented: string[];
 }
-interface OtlpSpan {
-  name: string;
-  traceId: string;
-  kind: number;
-  attributes: { key: string; value: { stringValue?: string } }[];
-}
-interface OtlpExport {
-  resourceSpans: {
-    resource: { attributes: { key: string; value: { stringValue?: string } }[] };
-    scopeSpans: { scope: { name: string }; spans: OtlpSpan[] }[];
-  }[];
-}
-
 /** An OTLP/HTTP collector in miniature: keeps what is POSTed to /v1/traces. */
-const received: { path: string; contentType: string | undefined; body: OtlpExport }[] = [];
-let collector: Server;
+const collector = new OtlpJsonReceiver();
+const received = collector.requests;
 let collectorUrl: string;
 
 beforeAll(async () => {
-  collector = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      received.push({
-        path: request.url ?? '',
-        contentType: request.headers['content-type'],
-        body: JSON.parse(Buffer.concat(chunks).toString()) as OtlpExport,
-      });
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-  collectorUrl = `http://127.0.0.1:${(collector.address() as { port: number }).port}`;
+  collectorUrl = await collector.start();
 });
-afterAll(() => new Promise<void>((resolve) => collector.close(() => resolve())));
-beforeEach(() => void received.splice(0));
+afterAll(() => collector.stop());
+beforeEach(() => collector.clear());
 
 async function runApp(env: Record<string, string>): Promise<FixtureResult> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_')));
@@ -65,9 +39,6 @@ async function runApp(env: Record<string, string>): Promise<FixtureResult> {
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as FixtureResult;
 }
 
-const spansOf = (exports: OtlpExport[]) =>
-  exports.flatMap((body) => body.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
-
 describe('startTelemetry in an ESM app', () => {
   it('traces ioredis, pg and incoming HTTP under one trace and exports it over OTLP/HTTP', async () => {
     const result = await runApp({ OTEL_EXPORTER_OTLP_ENDPOINT: `${collectorUrl}/` });
@@ -80,7 +51,7 @@ describe('startTelemetry in an ESM app', () => {
     const resourceAttributes = received[0]!.body.resourceSpans[0]!.resource.attributes;
     expect(resourceAttributes).toContainEqual({ key: 'service.name', value: { stringValue: 'telemetry-fixture' } });
 
-    const spans = spansOf(received.map(({ body }) => body)).filter((span) => span.traceId === result.traceId);
+    const spans = collector.spans().filter((span) => span.traceId === result.traceId);
     const names = spans.map((span) => span.name);
     expect(names).toContain('handle-chat-message');
     expect(names).toContain('ping'); // ioredis, imported from ESM: needs the loader hook

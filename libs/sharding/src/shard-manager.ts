@@ -66,8 +66,9 @@ export const LEADER_LEASE = 'shard-manager';
 /**
  * The shard manager's logic, one active instance at a time: whoever holds the leader lease
  * places every platform's units on its live members and publishes the result, fenced by
- * the lease token, whenever membership or units change. Placement is deterministic, so a
- * standby that takes over computes what is already published and moves nothing.
+ * the lease token, whenever membership or units change. Placement is deterministic from
+ * the units, the members and the published assignment, so a standby that takes over
+ * computes what is already published and moves nothing.
  */
 export class ShardManager extends EventEmitter<ShardManagerEvents> {
   readonly options: RequiredShardManagerOptions & OptionalShardManagerOptions;
@@ -194,14 +195,17 @@ export class ShardManager extends EventEmitter<ShardManagerEvents> {
     const [units, current] = await Promise.all([this.source.units(platform), this.store.read(platform)]);
     const settle = (epoch: number) => this.settled.set(platform, { members: membersKey, epoch, at: performance.now() });
     const byId = new Map(units.map((unit) => [unit.id, unit]));
-    const placement = this.options.placement.place([...byId.keys()], members);
+    // The published assignment is the placement's previous one: a sticky strategy keeps
+    // units where they are, and a standby that takes over reads the same one, so it
+    // computes the same placement.
+    const before = new Map<string, string>();
+    for (const [member, list] of current?.members ?? []) for (const unit of list) before.set(unit.id, member);
+    const placement = this.options.placement.place([...byId.keys()], members, before);
     const next = new Map<string, AssignableUnit[]>(members.map((member) => [member, []]));
     for (const [unitId, member] of placement) next.get(member)!.push(byId.get(unitId)!);
     for (const list of next.values()) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (current && sameAssignment(current.members, next)) return void settle(current.epoch);
 
-    const before = new Map<string, string>();
-    for (const [member, list] of current?.members ?? []) for (const unit of list) before.set(unit.id, member);
     let moved = 0;
     for (const [unitId, member] of placement) if (before.has(unitId) && before.get(unitId) !== member) moved++;
 

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { AssignmentStore } from './assignment-store.js';
 import { MembershipRegistry } from './membership.js';
-import { BoundedLoadPlacement, type AssignableUnit } from './placement.js';
+import { StickyBoundedLoadPlacement, type AssignableUnit } from './placement.js';
 import { ShardManager, type ShardManagerOptions, type UnitSource } from './shard-manager.js';
 import { ShardMember, type UnitHandler } from './shard-member.js';
 
@@ -74,7 +74,7 @@ function setup(unitCount: number, handover: 'break-before-make' | 'make-before-b
       keyPrefix: prefix,
       holder,
       platforms: [PLATFORM],
-      placement: new BoundedLoadPlacement(),
+      placement: new StickyBoundedLoadPlacement(),
       leaderLeaseTtlMs: 1_000,
       memberTtlMs: timings.memberTtlMs,
       pollIntervalMs: 200,
@@ -97,15 +97,29 @@ function setup(unitCount: number, handover: 'break-before-make' | 'make-before-b
 const owners = (members: ShardMember[]) => members.flatMap((member) => member.owned().map((unit) => unit.id)).sort();
 const allIds = (units: AssignableUnit[]) => units.map((unit) => unit.id).sort();
 
+/**
+ * Waits until every unit runs and the members hold equal shares. Pods arrive one by one,
+ * so every unit is owned already while the placement is still over the first ones.
+ */
+async function evenlyPlaced(members: ShardMember[], units: AssignableUnit[]): Promise<void> {
+  const share = units.length / members.length;
+  await vi.waitFor(
+    () => {
+      expect(owners(members)).toEqual(allIds(units));
+      expect(members.map((pod) => pod.owned().length)).toEqual(members.map(() => share));
+    },
+    { timeout: 10_000, interval: 50 },
+  );
+}
+
 describe('sharding: manager and members', () => {
   it('places every unit on exactly one member, evenly, and only one manager leads', async () => {
     const { units, chat, manager, member } = setup(90);
     const managers = [await manager('manager-a'), await manager('manager-b')];
     const members = [await member('pod-a'), await member('pod-b'), await member('pod-c')];
 
-    await vi.waitFor(() => expect(owners(members)).toEqual(allIds(units)), { timeout: 10_000, interval: 50 });
+    await evenlyPlaced(members, units);
     expect(managers.filter((m) => m.leading)).toHaveLength(1);
-    for (const pod of members) expect(pod.owned().length).toBeLessThanOrEqual(Math.ceil(1.05 * 30));
     expect(chat.doubleOwnership).toEqual([]);
   });
 
@@ -127,38 +141,45 @@ describe('sharding: manager and members', () => {
     const { units, chat, manager, member } = setup(60, 'make-before-break');
     await manager('manager-a');
     const members = [await member('pod-a'), await member('pod-b'), await member('pod-c')];
-    await vi.waitFor(() => expect(owners(members)).toEqual(allIds(units)), { timeout: 10_000, interval: 50 });
+    await evenlyPlaced(members, units);
     const moving = members[0]!.owned().map((unit) => unit.id);
     chat.doubleOwnership.length = 0;
     chat.unattended.length = 0;
 
     await members[0]!.drain();
     await vi.waitFor(() => expect(owners(members.slice(1))).toEqual(allIds(units)), { timeout: 10_000, interval: 20 });
-    // Never a moment without a runner; instead every moved unit ran twice for a moment
-    // (bounded loads may move a few units between the others too).
+    // Never a moment without a runner; instead every moved unit ran twice for a moment,
+    // and only those: the pods that stay keep their units (sticky placement).
     expect(chat.unattended).toEqual([]);
     const overlapped = new Set(chat.doubleOwnership.map((line) => line.split(':')[0]));
-    for (const unit of moving) expect(overlapped).toContain(unit);
+    expect([...overlapped].sort()).toEqual([...moving].sort());
     for (const unit of units) expect(chat.runningOn.get(unit.id)?.size).toBe(1);
   });
 
-  it('a standby manager takes over when the leader stops and moves nothing', async () => {
+  it('a drain moves only the leaving member units, and a standby that takes over afterwards moves nothing', async () => {
     const { units, manager, member, store } = setup(60);
     const leader = await manager('manager-a');
-    const members = [await member('pod-a'), await member('pod-b')];
-    await vi.waitFor(() => expect(owners(members)).toEqual(allIds(units)), { timeout: 10_000, interval: 50 });
+    const members = [await member('pod-a'), await member('pod-b'), await member('pod-c')];
+    await evenlyPlaced(members, units);
+    const leaving = members[2]!.owned().length;
+    const leaderMoves: number[] = [];
+    leader.on('rebalanced', ({ moved }) => leaderMoves.push(moved));
+    await members[2]!.drain();
+    await vi.waitFor(() => expect(owners(members.slice(0, 2))).toEqual(allIds(units)), { timeout: 10_000, interval: 50 });
+    expect(leaderMoves).toEqual([leaving]);
+
+    const before = (await store.read(PLATFORM))!;
+
     const standby = await manager('manager-b');
     expect(standby.leading).toBe(false);
-    const before = await store.read(PLATFORM);
-
     const rebalances: number[] = [];
     standby.on('rebalanced', ({ moved }) => rebalances.push(moved));
     await leader.stop();
     await vi.waitFor(() => expect(standby.leading).toBe(true), { timeout: 5_000, interval: 50 });
     await sleep(500);
-    // Same membership, same units: the new leader computes what is published and writes nothing.
+    // Same membership, same units, same published assignment: the new leader computes what is published and writes nothing.
     expect(rebalances).toEqual([]);
-    expect((await store.read(PLATFORM))?.epoch).toBe(before?.epoch);
+    expect((await store.read(PLATFORM))?.epoch).toBe(before.epoch);
   });
 
   it('places a unit added to the source once a rebalance is asked for', async () => {
