@@ -22,6 +22,13 @@ module.exports = {
       to: { path: '^apps/' },
     },
     {
+      name: 'ingest-kit-is-platform-neutral',
+      comment: 'libs/ingest is what every platform shares; a platform lib depends on it, never the other way round.',
+      severity: 'error',
+      from: { path: '^libs/ingest/' },
+      to: { path: '^libs/(twitch|youtube|discord|slack)/' },
+    },
+    {
       name: 'apps-do-not-import-apps',
       severity: 'error',
       from: { path: '^apps/([^/]+)/' },

@@ -1,4 +1,3 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
 import { StreamKeys } from '@parley/contracts';
@@ -8,7 +7,7 @@ import { launchApp, stopApps, stopProcess, waitUntilReady, type AppProcess } fro
 import { TwitchTmiFake } from '@parley/platform-fakes';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { distRoot, eventually, logDir } from './support.js';
+import { distRoot, eventually, freezableProxy, logDir } from './support.js';
 
 const CHANNEL = 'e2echannel';
 const BOT = 'parleybot';
@@ -162,40 +161,4 @@ function fieldsOf(flat: Array<string | number>): Record<string, string> {
   const fields: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
   return fields;
-}
-
-/**
- * A TCP proxy to the database at `target`; `freeze()` makes it a black hole: bytes already
- * on the way and every new connection are held, never answered, so queries hang.
- */
-async function freezableProxy(target: URL): Promise<{ url: string; freeze(): void; close(): void }> {
-  let frozen = false;
-  const sockets: Socket[] = [];
-  const server: Server = createServer((client) => {
-    client.on('error', () => undefined);
-    sockets.push(client);
-    if (frozen) return;
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    upstream.on('error', () => undefined);
-    sockets.push(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = new URL(target);
-  url.host = `127.0.0.1:${(server.address() as { port: number }).port}`;
-  return {
-    url: url.toString(),
-    freeze() {
-      frozen = true;
-      for (const socket of sockets) {
-        socket.unpipe();
-        socket.pause();
-      }
-    },
-    close() {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
 }

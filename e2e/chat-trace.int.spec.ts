@@ -60,7 +60,7 @@ describe('one chat message is one trace, from ingest through the router to deliv
 
     const chain = await eventually(() => {
       const spans = collector.spans();
-      const ingest = spans.find((span) => span.service === 'ingest-twitch' && span.name === 'twitch privmsg' && span.kind === SPAN_KIND.PRODUCER);
+      const ingest = spans.find((span) => span.service === 'ingest-twitch' && span.name === 'twitch message' && span.kind === SPAN_KIND.PRODUCER);
       if (!ingest) return undefined;
       const trace = spans.filter((span) => span.traceId === ingest.traceId);
       const routed = trace.find((span) => span.service === 'router' && span.name === `process ${prefix}:events:{${partitionOf(span)}}` && span.kind === SPAN_KIND.CONSUMER);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { ChatAction, ChatEvent, Role, StreamKeys } from '@parley/contracts';
@@ -53,4 +54,40 @@ export async function waitUntilDrained(redis: Redis, keys: StreamKeys, group: st
     }
     return true;
   }, timeoutMs, `group ${group} to acknowledge every event`);
+}
+
+/**
+ * A TCP proxy to the database at `target`; `freeze()` makes it a black hole: bytes already
+ * on the way and every new connection are held, never answered, so queries hang.
+ */
+export async function freezableProxy(target: URL): Promise<{ url: string; freeze(): void; close(): void }> {
+  let frozen = false;
+  const sockets: Socket[] = [];
+  const server: Server = createServer((client) => {
+    client.on('error', () => undefined);
+    sockets.push(client);
+    if (frozen) return;
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    upstream.on('error', () => undefined);
+    sockets.push(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  return {
+    url: url.toString(),
+    freeze() {
+      frozen = true;
+      for (const socket of sockets) {
+        socket.unpipe();
+        socket.pause();
+      }
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
 }

@@ -47,7 +47,26 @@ export const IngestTwitchConfigSchema = z.object({
    */
   INGEST_HANDOVER: z.enum(['break-before-make', 'make-before-break']).default('make-before-break'),
   INGEST_CLAIM_IDLE_MS: positiveInt(30_000),
+  /**
+   * Actions read per XREADGROUP, two reads ahead. Small on purpose: a pod sends one message per
+   * connection at a time, so more read ahead only waits in the pending list, where a crash
+   * strands it and each takeover spends one of its deliveries.
+   */
+  INGEST_BATCH_SIZE: positiveInt(10),
+  /** A pod silent this long is dead: the actions pending on it are taken over at once, not after INGEST_CLAIM_IDLE_MS. */
+  INGEST_CONSUMER_TTL_MS: positiveInt(3_000),
   INGEST_MAX_ACTION_AGE_MS: positiveInt(60_000),
+  /** How long Twitch has to answer a PRIVMSG (USERSTATE or NOTICE) before its outcome is unknown. */
+  INGEST_CONFIRM_TIMEOUT_MS: positiveInt(10_000),
+  /** An action found "being sent" after a crash, or never confirmed: drop = at most once (counted), resend = at least once. */
+  INGEST_ON_AMBIGUOUS: z.enum(['drop', 'resend']).default('drop'),
+  /** A connection that received nothing for this long makes the pod not ready (it PINGs every TWITCH_PING_INTERVAL_MS). */
+  INGEST_MAX_SILENCE_MS: positiveInt(90_000),
+  TWITCH_PING_INTERVAL_MS: positiveInt(60_000),
+  /** Messages per window in one channel: 20 per 30 s, 100 where the bot moderates (Twitch's limits). */
+  TWITCH_SEND_LIMIT: positiveInt(20),
+  TWITCH_MODERATOR_SEND_LIMIT: positiveInt(100),
+  TWITCH_SEND_WINDOW_MS: positiveInt(30_000),
 }).check(
   z.refine(
     (config) => Boolean(config.TWITCH_OAUTH_TOKEN || (config.TWITCH_REFRESH_TOKEN && config.TWITCH_CLIENT_ID && config.TWITCH_CLIENT_SECRET)),

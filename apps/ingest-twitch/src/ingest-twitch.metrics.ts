@@ -1,21 +1,23 @@
 import type { StreamConsumer } from '@parley/bus';
 import type { ShardMember } from '@parley/sharding';
-import type { RefreshingAuthProvider, TmiConnectionPool, TwitchActionDelivery, TwitchChatIngest } from '@parley/twitch';
+import type { ChatIngest, ConnectionHealth, OutboundDelivery, SharedTokenProvider } from '@parley/ingest';
+import type { TmiConnectionPool } from '@parley/twitch';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 interface Sources {
-  connection: TmiConnectionPool;
-  ingest: TwitchChatIngest;
-  delivery: TwitchActionDelivery;
+  pool: TmiConnectionPool;
+  connectionHealth: ConnectionHealth;
+  ingest: ChatIngest<unknown>;
+  delivery: OutboundDelivery;
   consumer: StreamConsumer;
   shardMember: ShardMember | null;
-  auth: RefreshingAuthProvider | null;
+  auth: SharedTokenProvider | null;
 }
 
-/** Turns the Twitch libs' events into Prometheus series and log lines. */
+/** Turns the ingest kit's and the Twitch lib's events into Prometheus series and log lines. */
 export class IngestTwitchMetrics {
-  constructor(registry: Registry, { connection, ingest, delivery, consumer, shardMember, auth }: Sources, logger: Logger) {
+  constructor(registry: Registry, { pool, connectionHealth, ingest, delivery, consumer, shardMember, auth }: Sources, logger: Logger) {
     if (auth) {
       const refreshes = new Counter({
         name: 'parley_twitch_token_refreshes_total',
@@ -58,8 +60,14 @@ export class IngestTwitchMetrics {
     });
     const actions = new Counter({
       name: 'parley_delivery_actions_total',
-      help: 'Actions handled by delivery, by kind and outcome (delivered, expired, duplicate, deferred).',
+      help: 'Actions (and attempts: retried) by outcome: sent, refused, retried, ambiguous (dropped, at most once), expired, duplicate, deferred.',
       labelNames: ['platform', 'kind', 'outcome'] as const,
+      registers: [registry],
+    });
+    const reasons = new Counter({
+      name: 'parley_delivery_reasons_total',
+      help: 'Why actions were refused (dead-lettered), retried or deferred: the platform code (msg_duplicate, msg_followersonly, ...) or the kit code.',
+      labelNames: ['platform', 'outcome', 'reason'] as const,
       registers: [registry],
     });
     const notices = new Counter({
@@ -75,10 +83,21 @@ export class IngestTwitchMetrics {
     });
     new Gauge({
       name: 'parley_twitch_last_event_age_seconds',
-      help: 'Seconds since the TMI connection last received anything: health is this age, not the socket state.',
+      help: 'Seconds since the most silent TMI connection of this pod last received anything (the oldest age): health is this age, not the socket state.',
       registers: [registry],
       collect() {
-        this.set(connection.lastEventAt ? (Date.now() - connection.lastEventAt) / 1_000 : -1);
+        const oldest = connectionHealth.oldestAgeMs();
+        this.set(oldest === undefined ? -1 : oldest / 1_000);
+      },
+    });
+    new Gauge({
+      name: 'parley_ingest_connection_last_event_age_seconds',
+      help: 'Seconds since each connection last received anything, by connection index in the pod (bounded by channels / TWITCH_CHANNELS_PER_CONNECTION).',
+      labelNames: ['platform', 'connection'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [index, ageMs] of connectionHealth.ages()) this.set({ platform: 'twitch', connection: String(index) }, ageMs / 1_000);
       },
     });
     new Gauge({
@@ -86,7 +105,7 @@ export class IngestTwitchMetrics {
       help: 'Channels this pod has joined.',
       registers: [registry],
       collect() {
-        this.set(connection.joinedChannels().length);
+        this.set(pool.joinedChannels().length);
       },
     });
     new Gauge({
@@ -94,7 +113,7 @@ export class IngestTwitchMetrics {
       help: 'TMI connections this pod holds (channels are spread over them).',
       registers: [registry],
       collect() {
-        this.set(connection.size);
+        this.set(pool.size);
       },
     });
 
@@ -106,13 +125,19 @@ export class IngestTwitchMetrics {
       logger.warn({ reason }, 'chat frame rejected and dead-lettered');
     });
     ingest.on('publishFailed', (error) => logger.error({ err: error.message }, 'could not publish a chat event'));
-    delivery.on('delivered', ({ outcome, kind }) => actions.inc({ platform: 'twitch', kind, outcome }));
-    connection.on('notice', ({ msgId }) => notices.inc({ msg_id: msgId ?? 'none' }));
-    connection.on('reconnecting', ({ attempt, delayMs }) => {
+    delivery.on('outcome', (result) => {
+      actions.inc({ platform: 'twitch', kind: result.kind, outcome: result.outcome });
+      if (result.outcome === 'refused' || result.outcome === 'retried' || result.outcome === 'deferred') {
+        reasons.inc({ platform: 'twitch', outcome: result.outcome, reason: result.reason });
+      }
+      if (result.outcome === 'ambiguous') logger.warn({ reason: result.reason }, 'action outcome unknown: dropped (at most once) and dead-lettered');
+    });
+    pool.on('notice', ({ msgId }) => notices.inc({ msg_id: msgId ?? 'none' }));
+    pool.on('reconnecting', ({ attempt, delayMs }) => {
       reconnects.inc();
       logger.warn({ attempt, delayMs }, 'reconnecting to twitch');
     });
-    connection.on('error', (error) => logger.error({ err: error.message }, 'twitch connection error'));
+    pool.on('error', (error) => logger.error({ err: error.message }, 'twitch connection error'));
     consumer.on('deadLettered', ({ id, reason }) => logger.warn({ id, reason }, 'action dead-lettered'));
     consumer.on('error', (error: Error) => logger.error({ err: error.message }, 'bus consumer error'));
   }

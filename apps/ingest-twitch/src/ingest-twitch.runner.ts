@@ -1,20 +1,20 @@
 import type { BeforeApplicationShutdown } from '@nestjs/common';
 import type { StreamConsumer } from '@parley/bus';
 import type { ShardMember } from '@parley/sharding';
-import type { RefreshingAuthProvider, TwitchChatClient, TwitchChatIngest } from '@parley/twitch';
+import type { ChatIngest, PlatformAdapter, SharedTokenProvider } from '@parley/ingest';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 interface IngestTwitchRunnerDeps {
   redis: Redis;
-  connection: TwitchChatClient;
-  ingest: TwitchChatIngest;
+  adapter: PlatformAdapter;
+  ingest: Pick<ChatIngest<unknown>, 'flush'>;
   consumer: StreamConsumer;
   /** The fixed channel list; ignored when a shard member assigns channels. */
   channels: string[];
   shardMember: ShardMember | null;
   /** The shared, refreshing token, when refresh credentials are configured. */
-  auth: RefreshingAuthProvider | null;
+  auth: SharedTokenProvider | null;
   logger: Logger;
 }
 
@@ -28,16 +28,16 @@ export class IngestTwitchRunner implements BeforeApplicationShutdown {
 
   /** A start-up step: runs once Redis answers. */
   async start(): Promise<void> {
-    const { connection, consumer, channels, shardMember, auth, logger } = this.deps;
+    const { adapter, consumer, channels, shardMember, auth, logger } = this.deps;
     auth?.start();
-    await connection.connect();
+    await adapter.connect();
     if (shardMember) {
       shardMember.on('error', (error) => logger.warn({ err: error.message }, 'sharding error'));
       shardMember.on('lost', (unit) => logger.warn({ channel: unit.name }, 'channel lease lost: parted'));
       await shardMember.start();
       logger.info({ member: shardMember.options.member }, 'joined the twitch ingest pool');
     } else {
-      await Promise.all(channels.map((channel) => connection.join(channel)));
+      await Promise.all(channels.map((channel) => adapter.join(channel)));
       logger.info({ channels: channels.length }, 'joined twitch channels');
     }
     await consumer.start();
@@ -46,7 +46,7 @@ export class IngestTwitchRunner implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     await this.deps.shardMember?.drain();
     await this.deps.consumer.stop();
-    await this.deps.connection.close();
+    await this.deps.adapter.close();
     // What was read before the close is published before the Redis connection goes.
     await this.deps.ingest.flush();
     this.deps.auth?.stop();

@@ -13,6 +13,8 @@ export const RouterConfigSchema = z.object({
   ROUTER_BATCH_SIZE: positiveInt(100),
   ROUTER_BATCHES_IN_FLIGHT: positiveInt(2),
   ROUTER_CLAIM_IDLE_MS: positiveInt(30_000),
+  /** A router silent this long is dead: its pending events are taken over at once, not after ROUTER_CLAIM_IDLE_MS. */
+  ROUTER_CONSUMER_TTL_MS: positiveInt(3_000),
   ROUTER_MAX_DELIVERIES: positiveInt(5),
   ROUTER_MAX_EVENT_AGE_MS: positiveInt(60_000),
   ROUTER_CONFIG_TTL_MS: positiveInt(30_000),

@@ -79,6 +79,7 @@ export class RouterModule {
       batchSize: config.ROUTER_BATCH_SIZE,
       batchesInFlight: config.ROUTER_BATCHES_IN_FLIGHT,
       claimIdleMs: config.ROUTER_CLAIM_IDLE_MS,
+      liveness: { key: keys.key('consumers', 'router'), ttlMs: config.ROUTER_CONSUMER_TTL_MS },
       maxDeliveries: config.ROUTER_MAX_DELIVERIES,
     });
 

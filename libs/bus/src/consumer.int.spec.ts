@@ -157,6 +157,44 @@ describe('StreamConsumer', () => {
     expect(await pending(stream)).toBe(0);
   });
 
+  it('takes over at once what a consumer left pending when its heartbeat stopped, never what a live one holds', async () => {
+    const { stream, dlq } = names('liveness');
+    const liveness = { key: `${prefix}:liveness:consumers`, ttlMs: 600 };
+    await redis.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM');
+    const ids = [await producer.publish(stream, { n: 1 }), await producer.publish(stream, { n: 2 })];
+    // "dead" heartbeat once, read both entries and died; "alive" keeps holding one entry of its own.
+    await redis.zadd(liveness.key, Date.now(), 'dead');
+    await redis.xreadgroup('GROUP', GROUP, 'dead', 'COUNT', 2, 'STREAMS', stream, '>');
+    const held = await producer.publish(stream, { n: 3 });
+    await redis.xreadgroup('GROUP', GROUP, 'alive', 'COUNT', 1, 'STREAMS', stream, '>');
+    const beat = setInterval(() => void redis.zadd(liveness.key, Date.now(), 'alive'), 100);
+    try {
+      const seen: BusEntry[] = [];
+      const from: string[] = [];
+      // claimIdleMs far above the test: only the heartbeat can explain a takeover.
+      const b = consumer({ streams: [stream], deadLetterStream: dlq, claimIdleMs: 600_000, liveness, handler: async (entry) => void seen.push(entry) });
+      b.on('reclaimed', (info) => from.push(info.from));
+      const started = Date.now();
+      await b.start();
+      await vi.waitFor(() => expect(seen).toHaveLength(2), { timeout: 5_000 });
+      const tookMs = Date.now() - started;
+      await sleep(800);
+      expect(seen.map((entry) => [entry.id, entry.deliveryCount])).toEqual(ids.map((id) => [id, 2]));
+      expect(from).toEqual(['deadConsumer']);
+      expect(tookMs).toBeLessThan(3_000);
+      // The live consumer's entry stays its own; the dead consumer is gone from the group.
+      const left = (await redis.xpending(stream, GROUP, '-', '+', 10)) as [string, string][];
+      expect(left.map(([id, owner]) => [id, owner])).toEqual([[held, 'alive']]);
+      await vi.waitFor(async () => {
+        const consumers = (await redis.xinfo('CONSUMERS', stream, GROUP)) as string[][];
+        expect(consumers.map((info) => info[1]).sort()).not.toContain('dead');
+      }, { timeout: 3_000 });
+      expect(await redis.zscore(liveness.key, (b as unknown as { options: { consumer: string } }).options.consumer)).not.toBeNull();
+    } finally {
+      clearInterval(beat);
+    }
+  });
+
   it('takes over from a consumer whose handler hangs; that consumer stop() gives up after shutdownTimeoutMs', async () => {
     const { stream, dlq } = names('hung');
     const gate = deferred();

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ContractError } from '@parley/contracts';
@@ -7,6 +6,7 @@ import { fullJitterDelay, type BackoffOptions } from '@parley/resilience';
 import type { Redis } from 'ioredis';
 import { PermanentError, ShutdownTimeoutError } from './errors.js';
 import { DeadLetterField, EntryField, decodePayload, decodeTimestamp, extractTraceContext, fieldMap } from './fields.js';
+import { LuaScripts } from './lua-scripts.js';
 
 /** One stream entry as a handler sees it. */
 export interface BusEntry {
@@ -63,6 +63,18 @@ export interface OptionalStreamConsumerOptions {
   deadLetterMaxLenApprox: number;
   /** Backoff between retries after a Redis error in the read or reclaim loop. */
   errorBackoff: BackoffOptions;
+  /**
+   * Heartbeats for fast recovery: this consumer records itself alive in the sorted set
+   * `key` every `ttlMs / 3`, and at each beat claims the pending entries of the group's
+   * consumers silent for `ttlMs`. A killed pod's entries are taken over seconds after it
+   * died, not after `claimIdleMs`. Every consumer of the group should use the same key.
+   */
+  liveness?: ConsumerLiveness;
+}
+
+export interface ConsumerLiveness {
+  key: string;
+  ttlMs: number;
 }
 
 export type StreamConsumerOptions = RequiredStreamConsumerOptions & Partial<OptionalStreamConsumerOptions>;
@@ -94,13 +106,17 @@ export interface StreamConsumerEvents {
   handlerError: [info: { stream: string; id: string; deliveryCount: number; error: unknown }];
   /** An entry was written to the dead-letter stream and acknowledged. */
   deadLettered: [info: { stream: string; id: string; reason: string }];
-  /** Idle entries were taken over (`count`); `trimmed` pending entries no longer existed and were dropped. */
-  reclaimed: [info: { stream: string; count: number; trimmed: number }];
+  /**
+   * Entries were taken over (`count`); `trimmed` pending entries no longer existed and were
+   * dropped. `from`: `idle` (pending `claimIdleMs` on any consumer) or `deadConsumer` (its
+   * heartbeat stopped).
+   */
+  reclaimed: [info: { stream: string; count: number; trimmed: number; from: 'idle' | 'deadConsumer' }];
   /** A Redis error; the loops retry with backoff. Emitted only when someone listens. */
   error: [error: Error];
 }
 
-type ResolvedOptions = RequiredStreamConsumerOptions & Required<OptionalStreamConsumerOptions>;
+type ResolvedOptions = RequiredStreamConsumerOptions & Required<Omit<OptionalStreamConsumerOptions, 'liveness'>> & Pick<OptionalStreamConsumerOptions, 'liveness'>;
 
 /** An entry as read or claimed, before decoding. `fields` is null for an entry deleted while pending. */
 interface RawEntry {
@@ -110,13 +126,7 @@ interface RawEntry {
   deliveryCount: number;
 }
 
-const CLAIM_IDLE = 'parleyBusClaimIdle';
-const claimIdleLua = readFileSync(new URL('./claimIdle-1.lua', import.meta.url), 'utf8');
-
-type ClaimIdleReply = [claimed: [id: string, deliveryCount: number, fields: string[]][], gone: string[]];
-type ScriptedRedis = Redis & {
-  [CLAIM_IDLE](stream: string, group: string, consumer: string, minIdleMs: number, count: number): Promise<ClaimIdleReply>;
-};
+type ClaimReply = [claimed: [id: string, deliveryCount: number, fields: string[]][], gone: string[]];
 
 type State = 'idle' | 'running' | 'stopping' | 'stopped';
 
@@ -129,7 +139,8 @@ type State = 'idle' | 'running' | 'stopping' | 'stopped';
  */
 export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
   private readonly options: ResolvedOptions;
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis;
+  private readonly scripts: LuaScripts<'claimIdle' | 'claimFromDeadConsumers'>;
   private readonly tracer = trace.getTracer('@parley/bus');
   /** `stream \n id` of every entry this consumer is handling or about to acknowledge. */
   private readonly inFlight = new Set<string>();
@@ -142,8 +153,8 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
   constructor(redis: Redis, options: StreamConsumerOptions) {
     super();
     this.options = resolveOptions(options);
-    redis.defineCommand(CLAIM_IDLE, { numberOfKeys: 1, lua: claimIdleLua });
-    this.redis = redis as ScriptedRedis;
+    this.redis = redis;
+    this.scripts = new LuaScripts(redis, new URL('.', import.meta.url), ['claimIdle-1.lua', 'claimFromDeadConsumers-2.lua']);
   }
 
   /**
@@ -169,6 +180,7 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
     reader.on('close', () => (this.readerClientId = undefined));
     this.reader = reader;
     this.loops = [this.readLoop(reader), this.reclaimLoop()];
+    if (this.options.liveness) this.loops.push(this.livenessLoop(this.options.liveness));
   }
 
   /**
@@ -188,6 +200,8 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
     clearTimeout(timer);
     if (outcome) this.emitError(new ShutdownTimeoutError(this.options.shutdownTimeoutMs, this.inFlight.size));
     this.reader?.disconnect();
+    // Everything in hand was acknowledged: nothing of ours is left for others to claim.
+    if (this.options.liveness && !outcome) await this.redis.zrem(this.options.liveness.key, this.options.consumer).catch(() => undefined);
     this.state = 'stopped';
   }
 
@@ -267,12 +281,34 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
 
   private async reclaimStream(stream: string): Promise<void> {
     const { group, consumer, claimIdleMs, batchSize } = this.options;
+    await this.claimUntilDone(stream, 'idle', () => this.scripts.run<ClaimReply>('claimIdle', [stream], [group, consumer, claimIdleMs, batchSize]));
+  }
+
+  /** Heartbeats every `ttlMs / 3`; each beat takes over what dead consumers left pending. */
+  private async livenessLoop({ key, ttlMs }: ConsumerLiveness): Promise<void> {
+    const { group, consumer, batchSize } = this.options;
+    let failures = 0;
     while (this.state === 'running') {
-      const [claimed, gone] = await this.redis[CLAIM_IDLE](stream, group, consumer, claimIdleMs, batchSize);
+      try {
+        for (const stream of this.options.streams) {
+          await this.claimUntilDone(stream, 'deadConsumer', () => this.scripts.run<ClaimReply>('claimFromDeadConsumers', [stream, key], [group, consumer, ttlMs, batchSize]));
+        }
+        failures = 0;
+        await this.pause(Math.max(1, Math.floor(ttlMs / 3)));
+      } catch (error) {
+        if (this.state !== 'running') break;
+        await this.recover(error, failures++);
+      }
+    }
+  }
+
+  private async claimUntilDone(stream: string, from: 'idle' | 'deadConsumer', claim: () => Promise<ClaimReply>): Promise<void> {
+    while (this.state === 'running') {
+      const [claimed, gone] = await claim();
       if (claimed.length + gone.length === 0) return;
-      this.emit('reclaimed', { stream, count: claimed.length, trimmed: gone.length });
+      this.emit('reclaimed', { stream, count: claimed.length, trimmed: gone.length, from });
       await this.handleBatch(claimed.map(([id, deliveryCount, fields]) => ({ stream, id, deliveryCount: Number(deliveryCount), fields })));
-      if (claimed.length + gone.length < batchSize) return;
+      if (claimed.length + gone.length < this.options.batchSize) return;
     }
   }
 
@@ -432,6 +468,9 @@ function resolveOptions(options: StreamConsumerOptions): ResolvedOptions {
   if (new Set(resolved.streams).size !== resolved.streams.length) throw new RangeError('streams must not repeat');
   if (resolved.streams.includes(resolved.deadLetterStream)) throw new RangeError('deadLetterStream must not be one of the streams read');
   if (!resolved.group || !resolved.consumer) throw new RangeError('group and consumer must not be empty');
+  if (resolved.liveness && !(Number.isInteger(resolved.liveness.ttlMs) && resolved.liveness.ttlMs >= 3 && resolved.liveness.key)) {
+    throw new RangeError('liveness needs a key and an integer ttlMs >= 3');
+  }
   return resolved;
 }
 

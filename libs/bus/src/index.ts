@@ -3,6 +3,7 @@ export {
   StreamConsumer,
   type BusEntry,
   type BusHandler,
+  type ConsumerLiveness,
   type OptionalStreamConsumerOptions,
   type RequiredStreamConsumerOptions,
   type StreamConsumerEvents,
@@ -12,3 +13,4 @@ export {
 export { PermanentError, ShutdownTimeoutError } from './errors.js';
 export { DeadLetterField, EntryField } from './fields.js';
 export { DefaultStreamProducerOptions, StreamProducer, type OutgoingMessage, type StreamProducerOptions } from './producer.js';
+export { LuaScripts } from './lua-scripts.js';

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { EntryField, envelopeFields } from './fields.js';
+import { LuaScripts } from './lua-scripts.js';
 
 export interface StreamProducerOptions {
   /** Streams are trimmed with `XADD ... MAXLEN ~ n`: approximate, cheap trimming. */
@@ -14,12 +14,6 @@ export interface OutgoingMessage {
   payload: object;
 }
 
-const PUBLISH_ONCE = 'parleyBusPublishOnce';
-const publishOnceLua = readFileSync(new URL('./publishOnce-N.lua', import.meta.url), 'utf8');
-
-type ScriptedRedis = Redis & {
-  [PUBLISH_ONCE](numKeys: number, ...keysAndArgs: (string | number)[]): Promise<0 | string[]>;
-};
 
 /**
  * Appends messages to Redis streams. Each entry carries `payload` (JSON), the W3C trace
@@ -28,15 +22,16 @@ type ScriptedRedis = Redis & {
  */
 export class StreamProducer {
   private readonly options: StreamProducerOptions;
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis;
+  private readonly scripts: LuaScripts<'publishOnce'>;
 
   constructor(redis: Redis, options: Partial<StreamProducerOptions> = {}) {
     this.options = { ...DefaultStreamProducerOptions, ...options };
     if (!Number.isInteger(this.options.maxLenApprox) || this.options.maxLenApprox < 1) {
       throw new RangeError('maxLenApprox must be a positive integer');
     }
-    redis.defineCommand(PUBLISH_ONCE, { lua: publishOnceLua });
-    this.redis = redis as ScriptedRedis;
+    this.redis = redis;
+    this.scripts = new LuaScripts(redis, new URL('.', import.meta.url), ['publishOnce-N.lua']);
   }
 
   /** Appends one message; resolves to the new entry id. */
@@ -66,15 +61,10 @@ export class StreamProducer {
     if (!Number.isInteger(markTtlSeconds) || markTtlSeconds < 1) throw new RangeError('markTtlSeconds must be a positive integer');
     const shared = envelopeFields();
     const payloads = messages.map((message) => JSON.stringify(message.payload));
-    const result = await this.redis[PUBLISH_ONCE](
-      1 + messages.length,
-      markKey,
-      ...messages.map((message) => message.stream),
-      markTtlSeconds,
-      this.options.maxLenApprox,
-      shared.length / 2,
-      ...shared,
-      ...payloads,
+    const result = await this.scripts.run<0 | string[]>(
+      'publishOnce',
+      [markKey, ...messages.map((message) => message.stream)],
+      [markTtlSeconds, this.options.maxLenApprox, shared.length / 2, ...shared, ...payloads],
     );
     return result !== 0;
   }

@@ -1,5 +1,6 @@
 export {
   DefaultTwitchTmiFakeOptions,
+  type FakeConnection,
   TwitchTmiFake,
   type SentMessageRecord,
   type TwitchTmiFakeEvents,

@@ -412,4 +412,69 @@ describe('TwitchTmiFake on the wire', () => {
     const [error] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
     expect(error.code).toBe('ECONNREFUSED');
   });
+  it('writes raw bytes exactly as given to one connection or to all, over TCP and WebSocket', async () => {
+    const { fake, ircPort, wsUrl } = await startFake();
+    const a = await RawClient.open(ircPort);
+    await a.login('rawa');
+    const b = await RawClient.open(ircPort);
+    await b.login('rawb');
+    const ws = new WebSocket(wsUrl, 'irc');
+    cleanups.push(() => ws.terminate());
+    const frames: string[] = [];
+    ws.on('message', (data) => frames.push(data.toString()));
+    await once(ws, 'open');
+    const [first, second, third] = fake.connections();
+    expect([first?.login, second?.login, third?.transport]).toEqual(['rawa', 'rawb', 'ws']);
+
+    const capture = '@badge-info=;new-tag/ü=x;id=1 :tmi.twitch.tv USERNOTICE #demo :captured\r\n';
+    expect(fake.writeRaw(capture, first!.id)).toBe(1);
+    expect(await a.waitFor(/captured$/)).toBe(capture.slice(0, -2));
+    expect(b.lines.some((line) => line.includes('captured'))).toBe(false);
+
+    // Byte for byte: two lines in one write, no CRLF added to a frame.
+    expect(fake.writeRaw('PING :one\r\nPING :two\r\n')).toBe(3);
+    await b.waitFor(/PING :two$/);
+    await expect.poll(() => frames).toContain('PING :one\r\nPING :two\r\n');
+  });
+
+  it('silences one connection: it receives nothing, not even PONG, while the others do', async () => {
+    const { fake, ircPort } = await startFake();
+    const quiet = await RawClient.open(ircPort);
+    await quiet.login('quietbot');
+    const loud = await RawClient.open(ircPort);
+    await loud.login('loudbot');
+    await quiet.join(CHANNEL);
+    await loud.join(CHANNEL);
+    fake.silence(fake.connections()[0]!.id);
+    // Lines written before the silence (loudbot's JOIN) may still be on their way.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = quiet.lines.length;
+    quiet.send('PING :alive');
+    fake.viewerSay(CHANNEL, { login: 'alice', text: 'hello' });
+    await loud.waitFor(/PRIVMSG #demo :hello$/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(quiet.lines.length).toBe(before);
+    expect(fake.connections()[0]!.silenced).toBe(true);
+  });
+
+  it('refuses every message in a channel with the configured NOTICE, and sends USERSTATE after accepted ones', async () => {
+    const { fake, ircPort } = await startFake();
+    const bot = await RawClient.open(ircPort);
+    await bot.login('parleybot');
+    await bot.join(CHANNEL);
+    fake.refuseMessages(CHANNEL, 'msg_followersonly');
+    let from = bot.lines.length;
+    bot.send(`PRIVMSG #${CHANNEL} :hi`);
+    expect(await bot.waitFor(/NOTICE #demo/, from)).toBe(
+      '@msg-id=msg_followersonly :tmi.twitch.tv NOTICE #demo :This room is in followers-only mode. Follow this channel to join the chat!',
+    );
+    fake.refuseMessages(CHANNEL, undefined);
+    from = bot.lines.length;
+    bot.send(`PRIVMSG #${CHANNEL} :hi`);
+    const userstate = await bot.waitFor(/USERSTATE #demo$/, from);
+    const accepted = fake.sentMessages(CHANNEL).at(-1)!;
+    expect(accepted).toMatchObject({ delivered: true, text: 'hi' });
+    expect(userstate).toContain(`id=${accepted.id}`);
+    expect(fake.sentMessages(CHANNEL)[0]).toMatchObject({ delivered: false, refusedBy: 'msg_followersonly' });
+  });
 });

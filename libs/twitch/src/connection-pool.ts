@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { TmiClosedError, TmiNotConnectedError } from './errors.js';
-import { TmiConnection, normalizeChannel, type TmiConnectionEvents, type TmiConnectionOptions } from './tmi-connection.js';
+import { TmiConnection, normalizeChannel, type TmiConnectionEvents, type TmiConnectionOptions, type TmiSendResult } from './tmi-connection.js';
 
 /** What the ingest and delivery need of Twitch chat: one connection, or a pool of them. */
 export interface TwitchChatClient extends EventEmitter<TmiConnectionEvents> {
@@ -8,21 +8,19 @@ export interface TwitchChatClient extends EventEmitter<TmiConnectionEvents> {
   close(): Promise<void>;
   join(channel: string): Promise<void>;
   part(channel: string): Promise<void>;
-  say(channel: string, text: string, options?: { replyTo?: string }): void;
+  say(channel: string, text: string, options?: { replyTo?: string }): Promise<TmiSendResult>;
   isModeratorIn(channel: string): boolean;
   joinedChannels(): string[];
-  /** Epoch ms of the last line received on any connection. */
-  readonly lastEventAt: number | undefined;
 }
 
 export interface TmiConnectionPoolOptions {
-  /** Options of every connection (they share the account, its token and its JOIN budget). */
-  connection: TmiConnectionOptions;
+  /** Options of every connection (they share the account, its token and its JOIN budget); `id` is set by the pool. */
+  connection: Omit<TmiConnectionOptions, 'id'>;
   /** A new connection is opened when every open one has this many channels. */
   channelsPerConnection: number;
 }
 
-const FORWARDED = ['connected', 'disconnected', 'reconnecting', 'privmsg', 'usernotice', 'clearchat', 'clearmsg', 'notice', 'protocolError', 'error'] as const;
+const FORWARDED = ['frame', 'connected', 'disconnected', 'reconnecting', 'privmsg', 'usernotice', 'clearchat', 'clearmsg', 'notice', 'protocolError', 'error'] as const;
 
 /**
  * Several TMI connections of one bot account behind one client: channels are spread so no
@@ -42,11 +40,6 @@ export class TmiConnectionPool extends EventEmitter<TmiConnectionEvents> impleme
     if (!Number.isInteger(options.channelsPerConnection) || options.channelsPerConnection < 1) {
       throw new RangeError(`channelsPerConnection must be a positive integer, got ${options.channelsPerConnection}`);
     }
-  }
-
-  get lastEventAt(): number | undefined {
-    const times = this.connections.map((connection) => connection.lastEventAt).filter((at): at is number => at !== undefined);
-    return times.length ? Math.max(...times) : undefined;
   }
 
   /** How many sockets the pool holds. */
@@ -85,18 +78,29 @@ export class TmiConnectionPool extends EventEmitter<TmiConnectionEvents> impleme
     await holder.part(name);
   }
 
-  /** Sends on the connection that holds the channel, or any connected one (Twitch accepts both). */
-  say(channel: string, text: string, options: { replyTo?: string } = {}): void {
-    const name = normalizeChannel(channel);
-    const candidates = [this.holders.get(name), ...this.connections].filter((connection): connection is TmiConnection => connection !== undefined);
-    for (const connection of candidates) {
-      try {
-        return connection.say(name, text, options);
-      } catch (error) {
-        if (!(error instanceof TmiNotConnectedError)) throw error;
-      }
-    }
-    throw new TmiNotConnectedError();
+  /** Sends on {@link connectionFor} the channel; throws TmiNotConnectedError when no connection is up. */
+  say(channel: string, text: string, options: { replyTo?: string } = {}): Promise<TmiSendResult> {
+    const index = this.connectionFor(channel);
+    if (index === undefined) throw new TmiNotConnectedError();
+    return this.sayOn(index, channel, text, options);
+  }
+
+  /**
+   * The index of the connection a message to `channel` goes out on: the one that holds the
+   * channel when it is up, else any connected one (Twitch accepts both); undefined when none is.
+   */
+  connectionFor(channel: string): number | undefined {
+    const holder = this.holders.get(normalizeChannel(channel));
+    if (holder?.connected) return this.connections.indexOf(holder);
+    const index = this.connections.findIndex((connection) => connection.connected);
+    return index === -1 ? undefined : index;
+  }
+
+  /** Sends on one connection (by index); its answer comes in order with that connection's other sends. */
+  sayOn(index: number, channel: string, text: string, options: { replyTo?: string } = {}): Promise<TmiSendResult> {
+    const connection = this.connections[index];
+    if (!connection) throw new TmiNotConnectedError();
+    return connection.say(normalizeChannel(channel), text, options);
   }
 
   isModeratorIn(channel: string): boolean {
@@ -123,7 +127,8 @@ export class TmiConnectionPool extends EventEmitter<TmiConnectionEvents> impleme
   }
 
   private open(): TmiConnection {
-    const connection = new TmiConnection(this.options.connection);
+    // Connections are never removed, so an index stays the same connection for the pool's life.
+    const connection = new TmiConnection({ ...this.options.connection, id: this.connections.length });
     for (const event of FORWARDED) {
       connection.on(event, (...args: unknown[]) => {
         // A refused login also rejects connect()/join(); without a listener it must not throw inside the socket's handler.

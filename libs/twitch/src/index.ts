@@ -9,18 +9,18 @@ export {
   TwitchTokenError,
 } from './errors.js';
 export {
-  DefaultRefreshingAuthProviderOptions,
+  DefaultTwitchTokenEndpoints,
   RefreshingAuthProvider,
-  StaticAuthProvider,
-  type AuthProvider,
+  TwitchTokenIssuer,
   type OptionalRefreshingAuthProviderOptions,
   type RefreshingAuthProviderOptions,
   type RequiredRefreshingAuthProviderOptions,
+  type TwitchTokenIssuerOptions,
 } from './auth-provider.js';
 export { IrcMessage, escapeTagValue, unescapeTagValue, type IrcMessageInit } from './irc-message.js';
 export { normalizeClearChat, normalizeClearMsg, normalizePrivmsg, normalizeUserNotice, type NormalizePrivmsgOptions } from './normalize.js';
 export { twitchRoles, type RoleTags } from './roles.js';
-export { LocalJoinBudget, SharedJoinBudget, type JoinBudget, type JoinRateLimit, type SlotLimiter } from './join-throttle.js';
+export { LocalJoinBudget, SharedJoinBudget, type JoinBudget, type JoinRateLimit } from './join-throttle.js';
 export {
   DefaultTmiConnectionOptions,
   MAX_MESSAGE_CHARS,
@@ -31,12 +31,13 @@ export {
   type TmiConnectionEvents,
   type TmiConnectionOptions,
   type TmiNotice,
+  type TmiSendResult,
 } from './tmi-connection.js';
 export { TmiConnectionPool, type TmiConnectionPoolOptions, type TwitchChatClient } from './connection-pool.js';
-export { DefaultTwitchChatIngestOptions, TwitchChatIngest, type TwitchChatIngestOptions } from './chat-ingest.js';
 export {
-  DefaultTwitchActionDeliveryOptions,
-  SendBudgetExhaustedError,
-  TwitchActionDelivery,
-  type TwitchActionDeliveryOptions,
-} from './action-delivery.js';
+  DefaultTwitchIrcAdapterOptions,
+  TWITCH_DUPLICATE_WINDOW_MS,
+  TWITCH_REPEAT_SUFFIX,
+  TwitchIrcAdapter,
+  type TwitchIrcAdapterOptions,
+} from './twitch-adapter.js';

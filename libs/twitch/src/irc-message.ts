@@ -1,8 +1,5 @@
 import { IrcParseError } from './errors.js';
 
-const COMMAND = /^(?:[A-Za-z]+|\d{3})$/;
-/** IRCv3 tag keys: optional client prefix `+`, optional vendor (`twitch.tv/`), then name. */
-const TAG_KEY = /^\+?(?:[A-Za-z0-9.-]+\/)?[A-Za-z0-9-]+$/;
 /** Keeps error payloads (and the logs they end up in) small when the input is huge. */
 const MAX_LINE_IN_ERROR = 200;
 
@@ -56,7 +53,11 @@ export class IrcMessage {
     this.hasTrailing = last !== undefined && (init.trailing === true || needsTrailing(last));
   }
 
-  /** Parses one line (a trailing `\r\n` is allowed). Throws {@link IrcParseError}; never anything else. */
+  /**
+   * Parses one line (a trailing `\r\n` is allowed). Lenient where Twitch changes without
+   * notice: any tag key and any command word are accepted. Throws {@link IrcParseError}
+   * (never anything else) for a line with no command or with NUL, CR or LF inside.
+   */
   static parse(line: string): IrcMessage {
     if (typeof line !== 'string') throw new IrcParseError('not a string', String(line).slice(0, MAX_LINE_IN_ERROR));
     const fail = (reason: string): never => {
@@ -84,9 +85,9 @@ export class IrcMessage {
       for (const pair of raw.split(';')) {
         if (pair === '') continue;
         const equals = pair.indexOf('=');
+        // Twitch adds tags without notice: any key is kept, whatever its characters.
         const key = equals === -1 ? pair : pair.slice(0, equals);
-        if (!TAG_KEY.test(key)) fail(`bad tag key "${key.slice(0, 64)}"`);
-        tags.set(key, equals === -1 ? '' : unescapeTagValue(pair.slice(equals + 1)));
+        if (key !== '') tags.set(key, equals === -1 ? '' : unescapeTagValue(pair.slice(equals + 1)));
       }
       skipSpaces();
     }
@@ -94,14 +95,13 @@ export class IrcMessage {
     let prefix: string | undefined;
     if (text.charCodeAt(position) === 0x3a /* : */) {
       position++;
-      prefix = nextWord();
-      if (prefix === '') fail('empty prefix');
+      prefix = nextWord() || undefined;
       skipSpaces();
     }
 
+    // Only a line without a command is not a message; a command nobody knows is skipped by its reader.
     const command = nextWord();
     if (command === '') fail('missing command');
-    if (!COMMAND.test(command)) fail(`bad command "${command.slice(0, 32)}"`);
 
     const params: string[] = [];
     let trailing = false;

@@ -1,7 +1,7 @@
-export interface JoinRateLimit {
-  count: number;
-  perMs: number;
-}
+import type { SlotLimiter, WindowLimit } from '@parley/ingest';
+
+/** Twitch's JOIN limit of an account: `count` JOINs per `perMs`. */
+export type JoinRateLimit = WindowLimit;
 
 /**
  * Where JOIN slots come from. Twitch's JOIN limit is per bot account, so pods (and the
@@ -107,11 +107,6 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/** The slice of `@parley/resilience`'s RateLimiter a shared budget needs. */
-export interface SlotLimiter {
-  acquire(key: string, limit: number, windowMs: number): Promise<{ allowed: boolean; retryAfterMs: number }>;
 }
 
 /**

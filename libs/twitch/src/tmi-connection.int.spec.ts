@@ -356,7 +356,7 @@ describe('TmiConnection against a scripted server', () => {
     const server = await scriptedServer((line, reply) => {
       if (line.startsWith('NICK ')) reply(':tmi.twitch.tv 001 parleybot :Welcome, GLHF!');
       if (line === 'JOIN #demo') {
-        reply('@bad key=1 PRIVMSG', ':parleybot!parleybot@parleybot.tmi.twitch.tv JOIN #demo', '@id=1 :a!a@a.tmi.twitch.tv PRIVMSG #demo :after garbage');
+        reply('@bad=1 :tmi.twitch.tv', ':parleybot!parleybot@parleybot.tmi.twitch.tv JOIN #demo', '@id=1 :a!a@a.tmi.twitch.tv PRIVMSG #demo :after garbage');
       }
     });
     const tmi = connection({ url: server.url, login: BOT, token: 'x' });
@@ -368,7 +368,7 @@ describe('TmiConnection against a scripted server', () => {
     expect(((await received) as [IrcMessage])[0].text).toBe('after garbage');
     expect(problems).toHaveLength(1);
     expect(problems[0]![0]).toBeInstanceOf(IrcParseError);
-    expect(problems[0]![1]).toBe('@bad key=1 PRIVMSG');
+    expect(problems[0]![1]).toBe('@bad=1 :tmi.twitch.tv');
   });
 
   it('emits NOTICEs with msg-id and channel, and USERNOTICE/CLEARCHAT/CLEARMSG as messages', async () => {

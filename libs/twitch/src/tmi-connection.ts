@@ -1,6 +1,6 @@
 import { EventEmitter, once } from 'node:events';
 import { fullJitterDelay, type BackoffOptions } from '@parley/resilience';
-import type { AuthProvider } from './auth-provider.js';
+import type { AuthProvider } from '@parley/ingest';
 import { TmiAuthError, TmiClosedError, TmiConnectError, TmiJoinError, TmiNotConnectedError } from './errors.js';
 import { IrcMessage } from './irc-message.js';
 import { JoinThrottle, LocalJoinBudget, type JoinBudget, type JoinRateLimit } from './join-throttle.js';
@@ -16,6 +16,8 @@ export interface RequiredTmiConnectionOptions {
    * every (re)connect, so a refreshed token is used from the next connection on.
    */
   token: string | AuthProvider;
+  /** This connection's index in its pool: carried by its `frame` events (a small, stable metric label). */
+  id?: number;
 }
 
 export interface OptionalTmiConnectionOptions {
@@ -61,6 +63,16 @@ const AUTH_FAILURE = /Login authentication failed|Login unsuccessful|Improperly 
 const JOIN_REFUSALS = new Set(['msg_channel_suspended', 'msg_room_not_found', 'tos_ban', 'msg_banned', 'invalid_user']);
 const CHANNEL_NAME = /^[a-z0-9_]{1,25}$/;
 
+/**
+ * What Twitch said about one PRIVMSG: the USERSTATE that follows an accepted message (with
+ * the message id), the NOTICE that refuses it (`msg_duplicate`, `msg_ratelimit`,
+ * `msg_followersonly`, ...), or nothing because the connection ended first.
+ */
+export type TmiSendResult =
+  | { status: 'accepted'; messageId?: string }
+  | { status: 'refused'; msgId: string; text: string }
+  | { status: 'lost'; reason: string };
+
 export interface TmiNotice {
   msgId?: string;
   channel?: string;
@@ -70,6 +82,8 @@ export interface TmiNotice {
 export interface TmiConnectionEvents {
   /** The server welcomed us (first connection and every reconnection). */
   connected: [];
+  /** Every line received, parsed, with the connection's `id`: what health is measured by. */
+  frame: [message: IrcMessage, connection: number];
   disconnected: [{ reason: string }];
   reconnecting: [{ attempt: number; delayMs: number }];
   privmsg: [IrcMessage];
@@ -96,7 +110,17 @@ class Session {
   pingTimer: NodeJS.Timeout | undefined;
   pongTimer: NodeJS.Timeout | undefined;
   settle: (error?: Error) => void = () => {};
+  /** channel → sends awaiting Twitch's answer, oldest first: Twitch answers in order per channel. */
+  readonly unconfirmed = new Map<string, Array<(result: TmiSendResult) => void>>();
   constructor(readonly transport: IrcTransport) {}
+
+  confirm(channel: string, result: TmiSendResult): boolean {
+    const waiting = this.unconfirmed.get(channel);
+    const next = waiting?.shift();
+    if (waiting?.length === 0) this.unconfirmed.delete(channel);
+    next?.(result);
+    return next !== undefined;
+  }
 }
 
 /**
@@ -150,6 +174,11 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
   /** Epoch ms of the last line received from the server, undefined before the first. */
   get lastEventAt(): number | undefined {
     return this.lastLineAt;
+  }
+
+  /** Whether the connection is up (welcomed): a message written now would be sent. */
+  get connected(): boolean {
+    return this.session?.welcomed === true;
   }
 
   /** Whether the bot is a moderator (or the broadcaster) in a channel, from its USERSTATE. */
@@ -212,8 +241,11 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
    * Sends a chat message (a reply when `replyTo` is a message id). Line breaks become
    * spaces and the text is cut to {@link MAX_MESSAGE_CHARS}. Throws
    * {@link TmiNotConnectedError} when no connection is up, so the caller can retry later.
+   * Resolves (never rejects) with Twitch's answer: the USERSTATE or the refusing NOTICE that
+   * follows, in order per channel, or `lost` when the connection ends first. Nothing else
+   * in IRC says whether a line reached the chat.
    */
-  say(channel: string, text: string, options: { replyTo?: string } = {}): void {
+  say(channel: string, text: string, options: { replyTo?: string } = {}): Promise<TmiSendResult> {
     const session = this.session;
     if (!session?.welcomed) throw new TmiNotConnectedError();
     const name = normalizeChannel(channel);
@@ -225,7 +257,13 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
       params: [`#${name}`, clean],
       trailing: true,
     });
+    const answered = new Promise<TmiSendResult>((resolve) => {
+      const waiting = session.unconfirmed.get(name) ?? [];
+      waiting.push(resolve);
+      session.unconfirmed.set(name, waiting);
+    });
     session.transport.send(message.toString());
+    return answered;
   }
 
   /** Closes the connection for good: no reconnect follows; pending joins are rejected. */
@@ -324,6 +362,7 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
       this.notify('protocolError', error as Error, line);
       return;
     }
+    this.notify('frame', message, this.options.id ?? 0);
     try {
       this.handle(session, message);
     } catch (error) {
@@ -354,7 +393,10 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
         if (channel && message.nick?.toLowerCase() === this.login && this.partsInFlight.delete(channel)) this.onParted(channel);
         return;
       case 'USERSTATE':
-        if (channel) this.onUserState(channel, message.tags);
+        if (!channel) return;
+        this.onUserState(channel, message.tags);
+        // After a JOIN it describes the bot; after a PRIVMSG it also says the message was accepted.
+        session.confirm(channel, { status: 'accepted', ...(message.tags.get('id') && { messageId: message.tags.get('id')! }) });
         return;
       case 'PRIVMSG':
         return void this.notify('privmsg', message);
@@ -397,6 +439,8 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
       this.wanted.delete(channel);
       this.settleJoin(channel, new TmiJoinError(channel, msgId, text));
     }
+    // Twitch refuses a PRIVMSG with a NOTICE whose msg-id starts with msg_ (room modes are *_on/_off).
+    if (channel && msgId?.startsWith('msg_')) session.confirm(channel, { status: 'refused', msgId, text });
     const notice: TmiNotice = { text };
     if (msgId) notice.msgId = msgId;
     if (channel) notice.channel = channel;
@@ -446,6 +490,7 @@ export class TmiConnection extends EventEmitter<TmiConnectionEvents> {
     this.partsInFlight.clear();
     this.moderatorOf.clear();
     for (const channel of [...this.partWaiters.keys()]) this.settleParts(channel);
+    for (const channel of [...session.unconfirmed.keys()]) while (session.confirm(channel, { status: 'lost', reason }));
 
     if (!session.welcomed) {
       session.settle(this.closed ? new TmiClosedError() : (session.failure ?? new TmiConnectError(reason)));

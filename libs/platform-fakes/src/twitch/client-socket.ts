@@ -6,6 +6,8 @@ export interface ClientSocket {
   readonly kind: 'irc' | 'ws';
   /** Writes lines; over WebSocket they share one frame, as Twitch does. */
   send(lines: string[]): void;
+  /** Writes exactly these bytes: as they are on TCP, as one text frame over WebSocket. */
+  writeRaw(data: string | Buffer): void;
   /** Graceful close (flushes what was sent). */
   end(): void;
   /** Drop without a word. */
@@ -61,6 +63,10 @@ export class TcpClientSocket implements ClientSocket {
     if (this.socket.writable && lines.length > 0) this.socket.write(lines.map((line) => `${line}\r\n`).join(''));
   }
 
+  writeRaw(data: string | Buffer): void {
+    if (this.socket.writable) this.socket.write(data);
+  }
+
   end(): void {
     this.socket.end();
   }
@@ -94,6 +100,10 @@ export class WsClientSocket implements ClientSocket {
 
   send(lines: string[]): void {
     if (this.ws.readyState === WebSocket.OPEN && lines.length > 0) this.ws.send(lines.map((line) => `${line}\r\n`).join(''));
+  }
+
+  writeRaw(data: string | Buffer): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(data, { binary: false });
   }
 
   end(): void {

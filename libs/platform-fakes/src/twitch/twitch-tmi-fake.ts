@@ -46,7 +46,8 @@ export interface SentMessageRecord {
   replyParentMsgId?: string;
   at: number;
   delivered: boolean;
-  refusedBy?: 'msg_ratelimit' | 'msg_duplicate';
+  /** The NOTICE msg-id that refused it (`msg_ratelimit`, `msg_duplicate`, or a channel refusal). */
+  refusedBy?: string;
   /** The message id other clients saw, when delivered. */
   id?: string;
 }
@@ -81,7 +82,31 @@ const HISTORY_SIZE = 10_000;
 /** Records kept for `sentMessages()`, so a long demo does not grow without bound. */
 const RECORDS_SIZE = 10_000;
 
+/** One connected client as a test sees it. */
+export interface FakeConnection {
+  /** Stable for the connection's life; numbered in the order connections were accepted. */
+  id: number;
+  transport: 'irc' | 'ws';
+  login: string | undefined;
+  channels: string[];
+  silenced: boolean;
+}
+
+/** Texts Twitch sends with the NOTICEs that refuse a PRIVMSG because of the channel or the account. */
+const REFUSAL_TEXTS: Record<string, string> = {
+  msg_followersonly: 'This room is in followers-only mode. Follow this channel to join the chat!',
+  msg_subsonly: 'This room is in subscribers-only mode.',
+  msg_slowmode: 'This room is in slow mode and you are sending messages too quickly.',
+  msg_banned: 'You are permanently banned from talking in this channel.',
+  msg_timedout: 'You are timed out for a while.',
+  msg_channel_suspended: 'This channel does not exist or has been suspended.',
+  msg_emoteonly: 'This room is in emote-only mode.',
+};
+
 interface Client {
+  id: number;
+  /** Silenced: nothing is written to it any more (a half-open socket); it can still write. */
+  silenced: boolean;
   socket: ClientSocket;
   login: string | undefined;
   pass: string | undefined;
@@ -115,6 +140,9 @@ export class TwitchTmiFake extends EventEmitter<TwitchTmiFakeEvents> {
   private readonly history = new Map<string, StoredMessage>();
   private readonly sendWindows = new Map<string, number[]>();
   private readonly lastTexts = new Map<string, { text: string; at: number }>();
+  /** channel → the msg-id with which every PRIVMSG in it is refused. */
+  private readonly channelRefusals = new Map<string, string>();
+  private nextClientId = 0;
   private netServer: NetServer | undefined;
   private httpServer: HttpServer | undefined;
   private wsServer: WebSocketServer | undefined;
@@ -234,6 +262,51 @@ export class TwitchTmiFake extends EventEmitter<TwitchTmiFakeEvents> {
     for (const client of this.clients) client.socket.destroy();
   }
 
+  /** The connected clients, oldest first. */
+  connections(): FakeConnection[] {
+    return [...this.clients].map((client) => ({
+      id: client.id,
+      transport: client.socket.kind,
+      login: client.login,
+      channels: [...client.channels],
+      silenced: client.silenced,
+    }));
+  }
+
+  /**
+   * Writes `data` byte for byte to one connection (by id) or to all: on TCP as is (add the
+   * `\r\n` yourself), over WebSocket as one text frame. For replaying captures of real
+   * Twitch traffic. Returns how many connections it was written to.
+   */
+  writeRaw(data: string | Buffer, connectionId?: number): number {
+    let written = 0;
+    for (const client of this.clients) {
+      if (connectionId !== undefined && client.id !== connectionId) continue;
+      client.socket.writeRaw(data);
+      written++;
+    }
+    return written;
+  }
+
+  /**
+   * Stops (or resumes) writing anything to one connection, PONGs included, while its socket
+   * stays open: the half-dead connection a client must detect by silence.
+   */
+  silence(connectionId: number, silenced = true): void {
+    for (const client of this.clients) if (client.id === connectionId) client.silenced = silenced;
+  }
+
+  /**
+   * Refuses every PRIVMSG in a channel with this NOTICE msg-id (`msg_followersonly`,
+   * `msg_banned`, `msg_channel_suspended`, ...), as Twitch does for a room mode or a ban;
+   * undefined lifts it.
+   */
+  refuseMessages(channel: string, msgId: string | undefined): void {
+    const name = normalize(channel);
+    if (msgId === undefined) this.channelRefusals.delete(name);
+    else this.channelRefusals.set(name, msgId);
+  }
+
   /** A USERNOTICE (`sub`, `resub`, `raid`, `announcement`, ...). Returns its id. */
   userNotice(channel: string, msgId: string, tags: Record<string, string> = {}, text?: string): string {
     const name = normalize(channel);
@@ -288,6 +361,8 @@ export class TwitchTmiFake extends EventEmitter<TwitchTmiFakeEvents> {
 
   private accept(open: (handlers: { line(line: string): void; tooLong(): void; close(): void }) => ClientSocket): void {
     const client: Client = {
+      id: this.nextClientId++,
+      silenced: false,
       socket: undefined as unknown as ClientSocket,
       login: undefined,
       pass: undefined,
@@ -298,11 +373,19 @@ export class TwitchTmiFake extends EventEmitter<TwitchTmiFakeEvents> {
       pingTimer: undefined,
       pongTimer: undefined,
     };
-    client.socket = open({
+    const socket = open({
       line: (line) => this.onLine(client, line),
       tooLong: () => client.socket.send([`:${SERVER} 417 ${client.login ?? '*'} :Input line was too long`]),
       close: () => this.forget(client, false),
     });
+    // Every write goes through here, so a silenced client gets nothing at all.
+    client.socket = {
+      kind: socket.kind,
+      send: (lines) => void (client.silenced || socket.send(lines)),
+      writeRaw: (data) => void (client.silenced || socket.writeRaw(data)),
+      end: () => socket.end(),
+      destroy: () => socket.destroy(),
+    };
     this.clients.add(client);
     client.pingTimer = setInterval(() => this.pingClient(client), this.options.pingIntervalMs);
   }
@@ -493,8 +576,10 @@ export class TwitchTmiFake extends EventEmitter<TwitchTmiFakeEvents> {
     this.keep(record);
   }
 
-  private refusal(login: string, channel: string, text: string, now: number): { msgId: 'msg_ratelimit' | 'msg_duplicate'; text: string } | undefined {
+  private refusal(login: string, channel: string, text: string, now: number): { msgId: string; text: string } | undefined {
     const { sendLimit, duplicateWindowMs } = this.options;
+    const refusedBy = this.channelRefusals.get(channel);
+    if (refusedBy) return { msgId: refusedBy, text: REFUSAL_TEXTS[refusedBy] ?? 'Your message was not sent.' };
     const key = `${login}\n${channel}`;
     const limit = this.isModerator(channel, login) ? sendLimit.moderatorCount : sendLimit.count;
     const window = (this.sendWindows.get(key) ?? []).filter((at) => at > now - sendLimit.perMs);

@@ -1,6 +1,6 @@
 --[[
   Marks the shared access token due for refresh, but only while it is still the token
-  Twitch refused: a pod reporting a refusal late must not throw away a fresh token.
+  the platform refused: a pod reporting a refusal late must not throw away a fresh token.
 
   Input:
     KEYS[1]   the account's token hash { accessToken, refreshToken, expiresAt }
