@@ -193,9 +193,12 @@ describe('TmiConnection', () => {
     expect(attempts.slice(0, 4).map((a) => a.attempt)).toEqual([1, 2, 3, 4]);
     // Full jitter: each delay is below its ceiling base * 2^(attempt-1), capped at maxMs.
     for (const { attempt, delayMs } of attempts) expect(delayMs).toBeLessThan(Math.min(40, 5 * 2 ** (attempt - 1)));
+    // Both are watched before close() rejects them, so neither rejection goes unhandled.
+    const connectRefused = expect(connecting).rejects.toBeInstanceOf(TmiClosedError);
+    const joinRefused = expect(joining).rejects.toBeInstanceOf(TmiClosedError);
     await tmi.close();
-    await expect(connecting).rejects.toBeInstanceOf(TmiClosedError);
-    await expect(joining).rejects.toBeInstanceOf(TmiClosedError);
+    await connectRefused;
+    await joinRefused;
   });
 
   it('rejects with TmiAuthError on a refused login and never retries it', async () => {
