@@ -1,5 +1,6 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { StreamConsumer } from '@parley/bus';
+import type { TimerScheduler } from '@parley/chat-modules';
 import type { ChannelConfigCache, CommunityStats } from '@parley/commands';
 import { decodeConfigChange, type StreamKeys } from '@parley/contracts';
 import type { WebhookModuleClient } from '@parley/modules';
@@ -16,6 +17,8 @@ interface RouterRunnerDeps {
   stats: CommunityStats;
   keys: StreamKeys;
   logger: Logger;
+  /** Absent when the chat modules are switched off. */
+  timers?: TimerScheduler;
 }
 
 /** Starts consuming once the app is up; on shutdown finishes the batch in hand first. */
@@ -33,15 +36,18 @@ export class RouterRunner implements OnApplicationBootstrap, BeforeApplicationSh
       const change = decodeConfigChange(message);
       if (change) cache.invalidateCommunity(change.communityId);
       else cache.invalidateAll();
+      this.deps.timers?.refresh();
     });
     await this.subscriber.subscribe(keys.configChanges());
     // Losing an interval of counts is better than failing an event.
     this.deps.stats.start((error) => logger.debug({ err: error.message }, 'stats not written'));
     await consumer.start();
+    await this.deps.timers?.start();
     logger.info({ streams: keys.allEventPartitions() }, 'consuming chat events');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.deps.timers?.stop();
     await this.deps.consumer.stop();
     await this.deps.stats.stop().catch(() => undefined);
     this.deps.modules.close();

@@ -1,0 +1,101 @@
+import { RE2 } from '@adguard/re2-wasm';
+
+export interface PatternMatcherOptions {
+  /** One message's matching may take this long; a set that takes longer is suspended. */
+  budgetMs: number;
+  /** How long a set that broke its budget stays suspended (then it is tried again). */
+  suspendMs: number;
+  /** Only this much of a message is matched: with RE2's linear time, this bounds every match. */
+  maxInputChars: number;
+}
+
+export const DefaultPatternMatcherOptions: PatternMatcherOptions = { budgetMs: 5, suspendMs: 60_000, maxInputChars: 2_000 };
+
+export type PatternResult = { matched: boolean; pattern?: string } | { suspended: true };
+
+/** A pattern RE2 cannot compile (backreferences, lookaround, bad syntax). */
+export class InvalidPatternError extends Error {
+  override readonly name = 'InvalidPatternError';
+  constructor(
+    readonly pattern: string,
+    reason: string,
+  ) {
+    super(`pattern ${JSON.stringify(pattern)} is not valid: ${reason}`);
+  }
+}
+
+/** Compiles a pattern the way the matcher will (case-insensitive RE2); throws InvalidPatternError. */
+export function compilePattern(pattern: string): RE2 {
+  try {
+    return new RE2(pattern, 'iu');
+  } catch (error) {
+    throw new InvalidPatternError(pattern, (error as Error).message);
+  }
+}
+
+interface CompiledSet {
+  patterns: Array<{ source: string; regex: RE2 }>;
+  suspendedUntil: number;
+}
+
+/**
+ * Banned patterns of a community, matched with RE2 (a WebAssembly build of Google's
+ * engine): its automata run in time linear in the input, so a hostile pattern such as
+ * `(a+)+$` cannot backtrack catastrophically, and the input is capped, so every match is
+ * bounded. JavaScript's own RegExp backtracks (that pattern takes seconds on 26
+ * characters) and would stall every channel of the router with it. On top of that a
+ * time budget per message: a set whose matching takes longer (a huge pattern list on a
+ * long line) is suspended for a while, and the filter reports it, so one community's
+ * patterns cannot slow the router for the others.
+ */
+export class PatternMatcher {
+  private readonly options: PatternMatcherOptions;
+  private readonly sets = new Map<string, CompiledSet>();
+
+  constructor(
+    options: Partial<PatternMatcherOptions> = {},
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.options = { ...DefaultPatternMatcherOptions, ...options };
+  }
+
+  /** Matches `text` against `patterns` (compiled once per distinct list; invalid ones are skipped). */
+  match(patterns: readonly string[], text: string): PatternResult {
+    const set = this.compiled(patterns);
+    const started = this.now();
+    if (set.suspendedUntil > started) return { suspended: true };
+    const input = text.length > this.options.maxInputChars ? text.slice(0, this.options.maxInputChars) : text;
+    let hit: string | undefined;
+    for (const { source, regex } of set.patterns) {
+      if (regex.test(input)) {
+        hit = source;
+        break;
+      }
+    }
+    if (this.now() - started > this.options.budgetMs) {
+      set.suspendedUntil = this.now() + this.options.suspendMs;
+      return { suspended: true };
+    }
+    return hit === undefined ? { matched: false } : { matched: true, pattern: hit };
+  }
+
+  private compiled(patterns: readonly string[]): CompiledSet {
+    const key = patterns.join('\u0000');
+    let set = this.sets.get(key);
+    if (!set) {
+      const compiled: CompiledSet['patterns'] = [];
+      for (const source of patterns) {
+        try {
+          compiled.push({ source, regex: compilePattern(source) });
+        } catch {
+          // The hub refuses invalid patterns; one that slipped in (older settings) is skipped.
+        }
+      }
+      set = { patterns: compiled, suspendedUntil: 0 };
+      // Bounded: settings change rarely, and a stale set is only memory.
+      if (this.sets.size >= 1_000) this.sets.delete(this.sets.keys().next().value!);
+      this.sets.set(key, set);
+    }
+    return set;
+  }
+}

@@ -1,0 +1,22 @@
+export { ChatModules, type ChatModulesDeps } from './chat-modules.js';
+export { ChatModuleKeys } from './keys.js';
+export { FilterSettings, LadderStep, MAX_PATTERNS, MAX_PATTERN_LENGTH, type FilterName } from './settings.js';
+export { DefaultPatternMatcherOptions, InvalidPatternError, PatternMatcher, compilePattern, type PatternMatcherOptions, type PatternResult } from './filters/pattern-matcher.js';
+export {
+  DefaultModerationCapabilities,
+  SpamFilters,
+  type FilterHit,
+  type ModerationCapabilities,
+  type ModerationKind,
+  type SpamFiltersOptions,
+} from './filters/spam-filters.js';
+export { ChatLines, DefaultChatLinesOptions, type ChannelLines, type ChatLinesOptions } from './timers/chat-lines.js';
+export {
+  DefaultTimerSchedulerOptions,
+  TimerScheduler,
+  timerMember,
+  type TimerPublisher,
+  type TimerSchedulerOptions,
+  type TimerSkipReason,
+  type TimerSource,
+} from './timers/timer-scheduler.js';

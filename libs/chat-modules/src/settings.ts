@@ -1,0 +1,51 @@
+import { ROLES } from '@parley/contracts';
+import { z } from 'zod';
+
+/** The role from which viewers are exempt (that role and every higher one). */
+const ExemptRole = z.enum(ROLES);
+
+/** One rung of the escalation ladder. `ban` is a timeout without a duration (as in Twitch Helix). */
+export const LadderStep = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('delete') }),
+  z.strictObject({ action: z.literal('warn') }),
+  z.strictObject({ action: z.literal('timeout'), seconds: z.number().int().min(1).max(1_209_600) }),
+  z.strictObject({ action: z.literal('ban') }),
+]);
+export type LadderStep = z.infer<typeof LadderStep>;
+
+/** What every filter may override of the module's defaults. */
+const common = { enabled: z.boolean().default(false), dryRun: z.boolean().optional(), exemptRole: ExemptRole.optional() };
+
+export const MAX_PATTERNS = 50;
+export const MAX_PATTERN_LENGTH = 200;
+
+/**
+ * The `filters` module's settings document (`PUT /v1/communities/{id}/module-settings`,
+ * module `filters`). Every filter starts disabled and the module starts in dry run, so a
+ * community turns filters on, watches what they would have done, then enforces.
+ */
+export const FilterSettings = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Log and count what would have happened, act on nothing. Default for every filter. */
+  dryRun: z.boolean().default(true),
+  exemptRole: ExemptRole.default('vip'),
+  /** How long `!permit user` lets a viewer post links. */
+  permitSeconds: z.number().int().min(10).max(3_600).default(60),
+  /** One strike is forgiven per this many seconds without a new one. */
+  strikeDecaySeconds: z.number().int().min(10).max(604_800).default(600),
+  ladder: z
+    .array(LadderStep)
+    .min(1)
+    .max(10)
+    .default([{ action: 'delete' }, { action: 'warn' }, { action: 'timeout', seconds: 60 }, { action: 'timeout', seconds: 600 }, { action: 'ban' }]),
+  links: z.strictObject({ ...common, allow: z.array(z.string().min(1).max(253)).max(100).default([]) }).prefault({}),
+  caps: z.strictObject({ ...common, minLength: z.number().int().min(1).max(500).default(15), maxRatio: z.number().min(0).max(1).default(0.7) }).prefault({}),
+  symbols: z.strictObject({ ...common, minLength: z.number().int().min(1).max(500).default(15), maxRatio: z.number().min(0).max(1).default(0.5) }).prefault({}),
+  emotes: z.strictObject({ ...common, max: z.number().int().min(1).max(500).default(15) }).prefault({}),
+  repeats: z.strictObject({ ...common, max: z.number().int().min(2).max(50).default(3), windowSeconds: z.number().int().min(5).max(3_600).default(60) }).prefault({}),
+  length: z.strictObject({ ...common, max: z.number().int().min(10).max(10_000).default(400) }).prefault({}),
+  words: z.strictObject({ ...common, banned: z.array(z.string().min(1).max(100)).max(500).default([]) }).prefault({}),
+  patterns: z.strictObject({ ...common, patterns: z.array(z.string().min(1).max(MAX_PATTERN_LENGTH)).max(MAX_PATTERNS).default([]) }).prefault({}),
+});
+export type FilterSettings = z.infer<typeof FilterSettings>;
+export type FilterName = 'links' | 'caps' | 'symbols' | 'emotes' | 'repeats' | 'length' | 'words' | 'patterns';
