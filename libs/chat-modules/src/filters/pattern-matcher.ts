@@ -1,15 +1,17 @@
 import { RE2 } from '@adguard/re2-wasm';
 
 export interface PatternMatcherOptions {
-  /** One message's matching may take this long; a set that takes longer is suspended. */
+  /** One message's matching may take this long; a set over it on `overrunsToSuspend` messages in a row is suspended. */
   budgetMs: number;
+  /** Consecutive overruns before suspension: one slow match is the engine building its state, several are the patterns. */
+  overrunsToSuspend: number;
   /** How long a set that broke its budget stays suspended (then it is tried again). */
   suspendMs: number;
   /** Only this much of a message is matched: with RE2's linear time, this bounds every match. */
   maxInputChars: number;
 }
 
-export const DefaultPatternMatcherOptions: PatternMatcherOptions = { budgetMs: 5, suspendMs: 60_000, maxInputChars: 2_000 };
+export const DefaultPatternMatcherOptions: PatternMatcherOptions = { budgetMs: 5, overrunsToSuspend: 3, suspendMs: 60_000, maxInputChars: 2_000 };
 
 export type PatternResult = { matched: boolean; pattern?: string } | { suspended: true };
 
@@ -36,6 +38,7 @@ export function compilePattern(pattern: string): RE2 {
 interface CompiledSet {
   patterns: Array<{ source: string; regex: RE2 }>;
   suspendedUntil: number;
+  overruns: number;
 }
 
 /**
@@ -44,9 +47,10 @@ interface CompiledSet {
  * `(a+)+$` cannot backtrack catastrophically, and the input is capped, so every match is
  * bounded. JavaScript's own RegExp backtracks (that pattern takes seconds on 26
  * characters) and would stall every channel of the router with it. On top of that a
- * time budget per message: a set whose matching takes longer (a huge pattern list on a
- * long line) is suspended for a while, and the filter reports it, so one community's
- * patterns cannot slow the router for the others.
+ * time budget per message: a set whose matching keeps taking longer (a huge pattern list
+ * on long lines) is suspended for a while, and the filter reports it, so one community's
+ * patterns cannot slow the router for the others. RE2 runs synchronously and cannot be
+ * interrupted mid-match; what bounds a single match is linear time on capped input.
  */
 export class PatternMatcher {
   private readonly options: PatternMatcherOptions;
@@ -57,6 +61,8 @@ export class PatternMatcher {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.options = { ...DefaultPatternMatcherOptions, ...options };
+    // The first match instantiates and warms the WebAssembly engine: not a pattern's cost.
+    compilePattern('warm-up').test('warm-up');
   }
 
   /** Matches `text` against `patterns` (compiled once per distinct list; invalid ones are skipped). */
@@ -72,7 +78,9 @@ export class PatternMatcher {
         break;
       }
     }
-    if (this.now() - started > this.options.budgetMs) {
+    if (this.now() - started <= this.options.budgetMs) set.overruns = 0;
+    else if (++set.overruns >= this.options.overrunsToSuspend) {
+      set.overruns = 0;
       set.suspendedUntil = this.now() + this.options.suspendMs;
       return { suspended: true };
     }
@@ -86,12 +94,15 @@ export class PatternMatcher {
       const compiled: CompiledSet['patterns'] = [];
       for (const source of patterns) {
         try {
-          compiled.push({ source, regex: compilePattern(source) });
+          const regex = compilePattern(source);
+          // A pattern's first match sets up its engine state: a one-off cost, paid here rather than from the budget.
+          regex.test('warm-up');
+          compiled.push({ source, regex });
         } catch {
           // The hub refuses invalid patterns; one that slipped in (older settings) is skipped.
         }
       }
-      set = { patterns: compiled, suspendedUntil: 0 };
+      set = { patterns: compiled, suspendedUntil: 0, overruns: 0 };
       // Bounded: settings change rarely, and a stale set is only memory.
       if (this.sets.size >= 1_000) this.sets.delete(this.sets.keys().next().value!);
       this.sets.set(key, set);
