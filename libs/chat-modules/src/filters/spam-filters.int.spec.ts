@@ -10,7 +10,7 @@ import { SpamFilters, type ModerationCapabilities } from './spam-filters.js';
 
 const ENFORCING: ModerationCapabilities = { twitch: ['delete', 'timeout'], youtube: [], discord: [], slack: [] };
 
-function config(filters: Record<string, unknown>, communityId = randomUUID()): ChannelConfig {
+function config(filters: Record<string, unknown>, communityId: string = randomUUID()): ChannelConfig {
   return { communityId, channelId: randomUUID(), commandPrefix: '!', commands: [], moduleSettings: { filters: { enabled: true, dryRun: false, ...filters } } };
 }
 
