@@ -13,6 +13,7 @@ import { ChannelRepository, CommunityRepository } from '@parley/db';
 import { createTestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
 import { Redis } from 'ioredis';
+import { FILTER_BENCH_TEXT, compareFilters } from './router-filters.js';
 import { percentile, redisBenchmark, table } from './support.js';
 
 const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -20,6 +21,8 @@ const STEADY_RATE = 2_000;
 const STEADY_SECONDS = 10;
 const DRAIN_TIMEOUT_MS = 180_000;
 const PARTITIONS = 4;
+/** `BENCH_FILTERS=1`: also compare throughput with the spam filters off and on (bench/router-filters.ts). */
+const FILTERS = process.env.BENCH_FILTERS === '1';
 
 // Compiled to dist/bench/: the apps are beside it in dist/apps.
 const distRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -38,7 +41,7 @@ function event(index: number): ChatEvent {
     channel: channels[index % channels.length]!,
     // A viewer per event: the per-author answer budget never applies.
     author: { id: `u${index}`, name: `viewer${index}`, displayName: `Viewer${index}`, roles: ['everyone'], isBot: false },
-    text: '!ping',
+    text: FILTERS ? FILTER_BENCH_TEXT : '!ping',
     kind: 'message',
     sentAt: now,
     receivedAt: now,
@@ -140,6 +143,7 @@ try {
   }
   console.log(`router benchmark: ${cpus().length} cores, ${THROUGHPUT_EVENTS} events per throughput run, Redis ${redisUrl()}`);
 
+  const filterRows = FILTERS ? await compareFilters(database.pool, community.id, throughput) : [];
   const oneRouter = await throughput(1);
   console.log(`1 router:  ${oneRouter.toFixed(0)} events/s`);
   const oneRouterNoTracing = await throughput(1, { OTEL_SDK_DISABLED: 'true' });
@@ -170,6 +174,7 @@ try {
     { measure: `event→action p95 @ ${STEADY_RATE}/s`, value: `${percentile(latencies, 95)} ms` },
     { measure: `event→action p99 @ ${STEADY_RATE}/s`, value: `${percentile(latencies, 99)} ms` },
     { measure: `event→action max @ ${STEADY_RATE}/s`, value: `${latencies.at(-1)} ms` },
+    ...filterRows,
   ]));
   console.log('\n' + table(redisRows));
   console.log(

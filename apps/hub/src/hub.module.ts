@@ -8,6 +8,7 @@ import { IdempotencyStore, ProblemExceptionFilter, RequestRateLimiter, RouteRegi
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
 import { WebhookUrlGuard } from '@parley/ssrf-guard';
 import type { FastifyServerOptions } from 'fastify';
+import { ChatModuleKeys, SpamFilters } from '@parley/chat-modules';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ApiGate, type Access, type RequestContext } from './api/access.js';
@@ -57,7 +58,7 @@ export class HubModule {
     addAliasRoutes(routes, resources);
     addAuditRoutes(routes, { db: pool });
     const tails = new LiveTails(redis, keys, { maxTails: config.HUB_MAX_TAILS }, (open) => metrics.tailsOpen.set(open));
-    addLiveRoutes(routes, { db: pool, stats: new CommunityStats(redis, keys), tails });
+    addLiveRoutes(routes, { db: pool, stats: new CommunityStats(redis, keys), tails, filters: new SpamFilters(redis, new ChatModuleKeys(keys.prefix)) });
 
     const apiKeys = new ApiKeyRepository(pool);
     const window = config.HUB_RATE_LIMIT_WINDOW_MS;

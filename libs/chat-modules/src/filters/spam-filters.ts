@@ -98,6 +98,24 @@ export class SpamFilters extends EventEmitter<SpamFiltersEvents> {
     if (event.kind !== 'message' || event.author.isBot) return null;
     const prepared = this.prepare(config);
     if (!prepared) return null;
+    const broken = await this.detect(event, config.communityId, prepared, true);
+    return broken ? this.strike(event, config.communityId, prepared.settings, broken.filter, broken.reason) : null;
+  }
+
+  /**
+   * What the filters make of a line without touching any state (the hub's dry run): the
+   * filter it breaks and the ladder's first rung. Permits are not consulted and repeats,
+   * which need the viewer's history, are not judged.
+   */
+  async preview(event: ChatEvent, config: ChannelConfig): Promise<{ filter: FilterName; reason: string; step: LadderStep; dryRun: FilterHit['dryRun'] } | null> {
+    const prepared = this.prepare(config);
+    if (!prepared || event.kind !== 'message' || event.author.isBot) return null;
+    const broken = await this.detect(event, config.communityId, prepared, false);
+    if (!broken) return null;
+    return { ...broken, step: prepared.settings.ladder[0]!, dryRun: this.modeOf(event.platform, prepared.settings, broken.filter) };
+  }
+
+  private async detect(event: ChatEvent, communityId: string, prepared: Prepared, withState: boolean): Promise<{ filter: FilterName; reason: string } | null> {
     const { settings } = prepared;
     const exempt = (filter: { enabled: boolean; exemptRole?: Role }) => !filter.enabled || meetsRole(event.author.roles, filter.exemptRole ?? settings.exemptRole);
     const text = event.text;
@@ -112,30 +130,37 @@ export class SpamFilters extends EventEmitter<SpamFiltersEvents> {
     for (const [filter, check] of pure) {
       if (exempt(settings[filter])) continue;
       const reason = check();
-      if (reason) return this.strike(event, config.communityId, settings, filter, reason);
+      if (reason) return { filter, reason };
     }
 
     if (!exempt(settings.links)) {
       const hosts = linkHosts(text).filter((host) => !isAllowedHost(host, settings.links.allow));
-      if (hosts.length && !(await this.redis.exists(this.keys.permit(config.communityId, event.platform, event.author.name)))) {
-        return this.strike(event, config.communityId, settings, 'links', 'links are not allowed');
-      }
+      const permitted = async () => withState && (await this.redis.exists(this.keys.permit(communityId, event.platform, event.author.name))) === 1;
+      if (hosts.length && !(await permitted())) return { filter: 'links', reason: 'links are not allowed' };
     }
 
     if (!exempt(settings.patterns) && settings.patterns.patterns.length) {
       const result = this.options.patterns.match(settings.patterns.patterns, text);
-      if ('suspended' in result) this.emit('patternsSuspended', { communityId: config.communityId });
-      else if (result.matched) return this.strike(event, config.communityId, settings, 'patterns', 'a banned pattern');
+      if ('suspended' in result) this.emit('patternsSuspended', { communityId });
+      else if (result.matched) return { filter: 'patterns', reason: 'a banned pattern' };
     }
 
-    if (!exempt(settings.repeats)) {
+    if (withState && !exempt(settings.repeats)) {
       const normalized = text.trim().toLowerCase().replace(/\s+/gu, ' ');
       const hash = createHash('sha1').update(normalized).digest('base64');
-      const key = this.keys.repeats(config.communityId, event.platform, event.channel.id, event.author.id);
+      const key = this.keys.repeats(communityId, event.platform, event.channel.id, event.author.id);
       const count = await this.redis[COUNT_REPEAT](key, hash, settings.repeats.windowSeconds * 1_000, event.id);
-      if (count > settings.repeats.max) return this.strike(event, config.communityId, settings, 'repeats', 'the same message again');
+      if (count > settings.repeats.max) return { filter: 'repeats', reason: 'the same message again' };
     }
     return null;
+  }
+
+  /** Dry run by the settings, or because the platform cannot deliver the ladder's actions, or enforced. */
+  private modeOf(platform: Platform, settings: FilterSettings, filter: FilterName): FilterHit['dryRun'] {
+    if (settings[filter].dryRun ?? settings.dryRun) return 'settings';
+    // The rung is only known after counting, so "can the platform act" is judged on the ladder as a whole.
+    const capable = settings.ladder.every((step) => STEP_NEEDS[step.action].every((kind) => this.options.capabilities[platform].includes(kind)));
+    return capable ? false : 'unsupported';
   }
 
   /** Lets a viewer post links for the configured time (`!permit user`). */
@@ -144,10 +169,7 @@ export class SpamFilters extends EventEmitter<SpamFiltersEvents> {
   }
 
   private async strike(event: ChatEvent, communityId: string, settings: FilterSettings, filter: FilterName, reason: string): Promise<FilterHit> {
-    const configuredDryRun = settings[filter].dryRun ?? settings.dryRun;
-    // The rung is only known after counting, so "can the platform act" is judged on the ladder as a whole.
-    const capable = settings.ladder.every((step) => STEP_NEEDS[step.action].every((kind) => this.options.capabilities[event.platform].includes(kind)));
-    const dryRun: FilterHit['dryRun'] = configuredDryRun ? 'settings' : capable ? false : 'unsupported';
+    const dryRun = this.modeOf(event.platform, settings, filter);
     const strikes = await this.redis[RECORD_STRIKE](
       this.keys.strikes(communityId, event.platform, event.author.id, dryRun !== false),
       this.now(),
