@@ -33,6 +33,8 @@ export const RouterConfigSchema = z.object({
   /** How often the timer schedule is looked at, and how often the timer list is reloaded. */
   ROUTER_TIMER_TICK_MS: positiveInt(1_000),
   ROUTER_TIMER_SYNC_MS: positiveInt(10_000),
+  /** How soon a due timer that may not post yet (offline, too few lines) is looked at again. */
+  ROUTER_TIMER_RECHECK_MS: positiveInt(15_000),
   /** The least time between two timers posting in one channel. */
   ROUTER_TIMER_SPACING_MS: positiveInt(30_000),
   /** A channel counts as live while a viewer line was seen within this window (no platform sends a live signal yet). */

@@ -50,11 +50,9 @@ export class RouterModule {
     }, { ttlMs: config.ROUTER_CONFIG_TTL_MS });
 
     const producer = new StreamProducer(redis);
-    const ledger = new CommandLedger(redis, {
-      keyPrefix: config.PARLEY_KEY_PREFIX,
-      // A charge must be remembered as long as its event could still be redelivered and answered.
-      chargeTtlSeconds: Math.ceil((2 * config.ROUTER_MAX_EVENT_AGE_MS) / 1_000) + 60,
-    });
+    // A charge (or a module's change) must be remembered as long as its event could still be redelivered and answered.
+    const ledgerTtlSeconds = Math.ceil((2 * config.ROUTER_MAX_EVENT_AGE_MS) / 1_000) + 60;
+    const ledger = new CommandLedger(redis, { keyPrefix: config.PARLEY_KEY_PREFIX, chargeTtlSeconds: ledgerTtlSeconds });
     const modules = new WebhookModuleClient({
       fallbackText: config.ROUTER_MODULE_FALLBACK_TEXT,
       allowList: config.ROUTER_WEBHOOK_ALLOWLIST,
@@ -71,6 +69,7 @@ export class RouterModule {
       answerBudget: (event, communityId) =>
         ledger.spendAnswerBudget(communityId, `${event.platform}:${event.author.id}`, config.ROUTER_ANSWERS_PER_AUTHOR, config.ROUTER_ANSWERS_WINDOW_MS),
       mayNotifyCooldown: (event, communityId) => ledger.claimCooldownNotice(communityId, event.author.id, config.ROUTER_COOLDOWN_NOTICE_INTERVAL_S),
+      counters: chatModuleRows,
     });
     const moduleKeys = new ChatModuleKeys(config.PARLEY_KEY_PREFIX);
     const lines = new ChatLines(redis, moduleKeys);
@@ -81,13 +80,16 @@ export class RouterModule {
       actionsStream: (platform) => keys.actions(platform),
       tickMs: config.ROUTER_TIMER_TICK_MS,
       syncMs: config.ROUTER_TIMER_SYNC_MS,
+      recheckMs: config.ROUTER_TIMER_RECHECK_MS,
       spacingMs: config.ROUTER_TIMER_SPACING_MS,
       liveWindowMs: config.ROUTER_TIMER_LIVE_WINDOW_MS,
     });
     const router = new EventRouter(engine, cache, producer, {
       keys,
       maxEventAgeMs: config.ROUTER_MAX_EVENT_AGE_MS,
-      modules: config.ROUTER_CHAT_MODULES ? new ChatModules({ lines, filters }) : undefined,
+      modules: config.ROUTER_CHAT_MODULES
+        ? new ChatModules({ redis, keys: moduleKeys, lines, filters, store: chatModuleRows, appliedTtlSeconds: ledgerTtlSeconds })
+        : undefined,
     });
     const consumer = new StreamConsumer(redis, {
       streams: keys.allEventPartitions(),

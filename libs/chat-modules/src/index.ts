@@ -1,6 +1,6 @@
-export { ChatModules, type ChatModulesDeps } from './chat-modules.js';
+export { ChatModules, type ChatModulesDeps, type ModuleStore } from './chat-modules.js';
 export { ChatModuleKeys } from './keys.js';
-export { FilterSettings, LadderStep, MAX_PATTERNS, MAX_PATTERN_LENGTH, type FilterName } from './settings.js';
+export { CounterSettings, FilterSettings, LadderStep, MAX_PATTERNS, MAX_PATTERN_LENGTH, MODULE_SETTINGS, QuoteSettings, type FilterName } from './settings.js';
 export { DefaultPatternMatcherOptions, InvalidPatternError, PatternMatcher, compilePattern, type PatternMatcherOptions, type PatternResult } from './filters/pattern-matcher.js';
 export {
   DefaultModerationCapabilities,

@@ -38,6 +38,11 @@ export class ChatModuleKeys {
     return `${this.prefix}:permit:${communityId}:${platform}:${userName.toLowerCase()}`;
   }
 
+  /** Mark that a chat event's change (a quote added, a counter changed) was applied: redelivery applies nothing. */
+  applied(eventId: string): string {
+    return `${this.prefix}:module-applied:${eventId}`;
+  }
+
   /** HASH of a viewer's last message in a channel: `hash`, `count`. */
   repeats(communityId: string, platform: Platform, channelId: string, userId: string): string {
     return `${this.prefix}:repeats:${communityId}:${platform}:${channelId}:${userId}`;

@@ -1,8 +1,8 @@
 import { ROLES } from '@parley/contracts';
 import { z } from 'zod';
 
-/** The role from which viewers are exempt (that role and every higher one). */
-const ExemptRole = z.enum(ROLES);
+/** A role: for exemptions, that role and every higher one. */
+const RoleName = z.enum(ROLES);
 
 /** One rung of the escalation ladder. `ban` is a timeout without a duration (as in Twitch Helix). */
 export const LadderStep = z.discriminatedUnion('action', [
@@ -14,7 +14,7 @@ export const LadderStep = z.discriminatedUnion('action', [
 export type LadderStep = z.infer<typeof LadderStep>;
 
 /** What every filter may override of the module's defaults. */
-const common = { enabled: z.boolean().default(false), dryRun: z.boolean().optional(), exemptRole: ExemptRole.optional() };
+const common = { enabled: z.boolean().default(false), dryRun: z.boolean().optional(), exemptRole: RoleName.optional() };
 
 export const MAX_PATTERNS = 50;
 export const MAX_PATTERN_LENGTH = 200;
@@ -28,7 +28,7 @@ export const FilterSettings = z.strictObject({
   enabled: z.boolean().default(false),
   /** Log and count what would have happened, act on nothing. Default for every filter. */
   dryRun: z.boolean().default(true),
-  exemptRole: ExemptRole.default('vip'),
+  exemptRole: RoleName.default('vip'),
   /** How long `!permit user` lets a viewer post links. */
   permitSeconds: z.number().int().min(10).max(3_600).default(60),
   /** One strike is forgiven per this many seconds without a new one. */
@@ -49,3 +49,21 @@ export const FilterSettings = z.strictObject({
 });
 export type FilterSettings = z.infer<typeof FilterSettings>;
 export type FilterName = 'links' | 'caps' | 'symbols' | 'emotes' | 'repeats' | 'length' | 'words' | 'patterns';
+
+/** The `quotes` module (`!quote`, `!quote 42`, `!quote search <words>`, `!quote add <text>`, `!quote delete 42`). */
+export const QuoteSettings = z.strictObject({
+  enabled: z.boolean().default(true),
+  addRole: RoleName.default('moderator'),
+  deleteRole: RoleName.default('moderator'),
+});
+export type QuoteSettings = z.infer<typeof QuoteSettings>;
+
+/** The `counters` module (`!counter deaths`, `!counter deaths +1`, `-1`, `=5`; `$(counter deaths)` in responses). */
+export const CounterSettings = z.strictObject({
+  enabled: z.boolean().default(true),
+  editRole: RoleName.default('moderator'),
+});
+export type CounterSettings = z.infer<typeof CounterSettings>;
+
+/** Every built-in module's settings schema, by module name (what the hub validates). */
+export const MODULE_SETTINGS = { filters: FilterSettings, quotes: QuoteSettings, counters: CounterSettings } as const;

@@ -5,5 +5,5 @@ export { CommandEngine, type CommandAdmin, type CommandEngineServices, type Deci
 export { EventRouter, type ActionPublisher, type ChatModuleHook, type EventRouterOptions, type RouteOutcome, type RoutedEvent } from './event-router.js';
 export { parseInvocation, type Invocation } from './invocation.js';
 export { highestRole, meetsRole } from './roles.js';
-export { MAX_MESSAGE_LENGTH, renderTemplate, sanitizeForPlatform, type TemplateContext } from './template.js';
+export { MAX_MESSAGE_LENGTH, countersIn, renderTemplate, sanitizeForPlatform, type TemplateContext } from './template.js';
 export type { ChannelConfig, CommandSpec, ModuleSpec } from './types.js';

@@ -1,4 +1,4 @@
-import { FilterSettings, InvalidPatternError, compilePattern } from '@parley/chat-modules';
+import { InvalidPatternError, MODULE_SETTINGS, compilePattern } from '@parley/chat-modules';
 import { CommandRepository, hubTable as table, type HubCommand, type HubWebhookModule, type Queryable } from '@parley/db';
 import { HttpProblem, type RouteRegistry } from '@parley/http-api';
 import { UnsafeUrlError, type WebhookUrlGuard } from '@parley/ssrf-guard';
@@ -51,13 +51,13 @@ async function prepareCommand(tx: Queryable, communityId: string, fields: Fields
 
 /** 422 unless a built-in module's settings are valid for it (the router would otherwise ignore them). */
 function assertModuleSettings(module: string, settings: unknown): void {
-  if (module !== 'filters' || settings === undefined) return;
-  const parsed = FilterSettings.safeParse(settings);
+  if (settings === undefined || !Object.hasOwn(MODULE_SETTINGS, module)) return;
+  const parsed = MODULE_SETTINGS[module as keyof typeof MODULE_SETTINGS].safeParse(settings);
   if (!parsed.success) {
     const errors = parsed.error.issues.map((issue) => ({ location: 'body', field: ['settings', ...issue.path].join('.'), message: issue.message }));
-    throw new HttpProblem(422, `settings: not valid for the filters module (${errors[0]!.field}: ${errors[0]!.message}).`, { extensions: { errors } });
+    throw new HttpProblem(422, `settings: not valid for the ${module} module (${errors[0]!.field}: ${errors[0]!.message}).`, { extensions: { errors } });
   }
-  for (const pattern of parsed.data.patterns.patterns) {
+  for (const pattern of 'patterns' in parsed.data ? parsed.data.patterns.patterns : []) {
     try {
       compilePattern(pattern);
     } catch (error) {

@@ -13,7 +13,8 @@ export interface PatternMatcherOptions {
 
 export const DefaultPatternMatcherOptions: PatternMatcherOptions = { budgetMs: 5, overrunsToSuspend: 3, suspendMs: 60_000, maxInputChars: 2_000 };
 
-export type PatternResult = { matched: boolean; pattern?: string } | { suspended: true };
+/** `suspendedNow`: this very match broke the budget (the set was not suspended before it). */
+export type PatternResult = { matched: boolean; pattern?: string } | { suspended: true; suspendedNow: boolean };
 
 /** A pattern RE2 cannot compile (backreferences, lookaround, bad syntax). */
 export class InvalidPatternError extends Error {
@@ -56,9 +57,14 @@ export class PatternMatcher {
   private readonly options: PatternMatcherOptions;
   private readonly sets = new Map<string, CompiledSet>();
 
+  /**
+   * `cpuMs`: CPU time the process has used, the budget's clock. Wall time would charge a
+   * pattern for the time the process waited for a core on a busy machine.
+   */
   constructor(
     options: Partial<PatternMatcherOptions> = {},
-    private readonly now: () => number = () => performance.now(),
+    private readonly cpuMs: () => number = processCpuMs,
+    private readonly now: () => number = Date.now,
   ) {
     this.options = { ...DefaultPatternMatcherOptions, ...options };
     // The first match instantiates and warms the WebAssembly engine: not a pattern's cost.
@@ -68,8 +74,8 @@ export class PatternMatcher {
   /** Matches `text` against `patterns` (compiled once per distinct list; invalid ones are skipped). */
   match(patterns: readonly string[], text: string): PatternResult {
     const set = this.compiled(patterns);
-    const started = this.now();
-    if (set.suspendedUntil > started) return { suspended: true };
+    if (set.suspendedUntil > this.now()) return { suspended: true, suspendedNow: false };
+    const started = this.cpuMs();
     const input = text.length > this.options.maxInputChars ? text.slice(0, this.options.maxInputChars) : text;
     let hit: string | undefined;
     for (const { source, regex } of set.patterns) {
@@ -78,11 +84,11 @@ export class PatternMatcher {
         break;
       }
     }
-    if (this.now() - started <= this.options.budgetMs) set.overruns = 0;
+    if (this.cpuMs() - started <= this.options.budgetMs) set.overruns = 0;
     else if (++set.overruns >= this.options.overrunsToSuspend) {
       set.overruns = 0;
       set.suspendedUntil = this.now() + this.options.suspendMs;
-      return { suspended: true };
+      return { suspended: true, suspendedNow: true };
     }
     return hit === undefined ? { matched: false } : { matched: true, pattern: hit };
   }
@@ -109,4 +115,9 @@ export class PatternMatcher {
     }
     return set;
   }
+}
+
+function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1_000;
 }

@@ -42,7 +42,7 @@ export interface FilterHit {
 
 interface SpamFiltersEvents {
   hit: [FilterHit];
-  /** A community's patterns broke their time budget and are skipped for a while. */
+  /** A community's patterns broke their time budget and are skipped for a while (once per suspension). */
   patternsSuspended: [{ communityId: string }];
 }
 
@@ -141,8 +141,9 @@ export class SpamFilters extends EventEmitter<SpamFiltersEvents> {
 
     if (!exempt(settings.patterns) && settings.patterns.patterns.length) {
       const result = this.options.patterns.match(settings.patterns.patterns, text);
-      if ('suspended' in result) this.emit('patternsSuspended', { communityId });
-      else if (result.matched) return { filter: 'patterns', reason: 'a banned pattern' };
+      if ('suspended' in result) {
+        if (result.suspendedNow) this.emit('patternsSuspended', { communityId });
+      } else if (result.matched) return { filter: 'patterns', reason: 'a banned pattern' };
     }
 
     if (withState && !exempt(settings.repeats)) {

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
+import type { ChannelConfig } from '@parley/commands';
+import type { ChatEvent, Role } from '@parley/contracts';
+import { ChatModuleRepository, CommunityRepository, hubTable } from '@parley/db';
+import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatModules } from './chat-modules.js';
+import { SpamFilters } from './filters/spam-filters.js';
+import { ChatModuleKeys } from './keys.js';
+import { ChatLines } from './timers/chat-lines.js';
+
+describe('ChatModules: quotes and counters (real Redis and Postgres)', () => {
+  const redis = new Redis(redisUrl());
+  const prefix = uniquePrefix('chat-modules');
+  const keys = new ChatModuleKeys(prefix);
+  let database: TestDatabase;
+  let modules: ChatModules;
+  let config: ChannelConfig;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const communityId = (await new CommunityRepository(database.pool).create({ slug: 'quotes', name: 'Quotes' })).id;
+    config = { communityId, channelId: randomUUID(), commandPrefix: '!', commands: [], moduleSettings: {} };
+    modules = new ChatModules({
+      redis,
+      keys,
+      lines: new ChatLines(redis, keys),
+      filters: new SpamFilters(redis, keys),
+      store: new ChatModuleRepository(database.pool),
+      appliedTtlSeconds: 60,
+    });
+  });
+
+  afterAll(async () => {
+    await deleteKeysWithPrefix(redis, prefix);
+    redis.disconnect();
+    await database?.drop();
+  });
+
+  function line(text: string, roles: Role[] = ['everyone'], user = 'viewer'): ChatEvent {
+    const now = new Date().toISOString();
+    return {
+      v: 1,
+      id: `twitch:${randomUUID()}`,
+      platform: 'twitch',
+      channel: { id: 'room', name: 'room' },
+      author: { id: `id-${user}`, name: user, displayName: user, roles, isBot: false },
+      text,
+      kind: 'message',
+      sentAt: now,
+      receivedAt: now,
+    };
+  }
+
+  async function reply(text: string, roles?: Role[], user?: string, on: ChannelConfig = config): Promise<string | null> {
+    const verdict = await modules.inspect(line(text, roles, user), on);
+    return verdict ? verdict.actions.map((action) => action.text).join(' | ') : null;
+  }
+
+  it('adds, shows, finds and deletes quotes; numbers are never given again', async () => {
+    expect(await reply('!quote')).toBe('There are no quotes yet.');
+    expect(await reply('!quote add I never lose', ['everyone'])).toMatch(/^Usage/);
+    expect(await reply('!quote add I never lose at chess', ['moderator'], 'mod')).toBe('Added quote #1.');
+    expect(await reply('!quote add The snacks are a lie', ['moderator'], 'mod')).toBe('Added quote #2.');
+    // The hub numbers its inserts the same way.
+    await hubTable(database.pool, 'quotes').create(config.communityId, { text: 'Chess is about snacks', attributedTo: 'Streamer' });
+
+    expect(await reply('!quote 2')).toMatch(/^#2: "The snacks are a lie" \(added by mod, \d{4}-\d{2}-\d{2}\)$/);
+    expect(await reply('!quote #3')).toMatch(/^#3: "Chess is about snacks" — Streamer/);
+    expect(await reply('!quote 9')).toBe('There is no quote #9.');
+    expect(await reply('!quote')).toMatch(/^#[123]: /);
+    expect(await reply('!quote search snacks')).toMatch(/\(1 of 2 matches\)$/);
+    expect(await reply('!quote search chess snacks')).toMatch(/^#3: /);
+    expect(await reply('!quote search streamer')).toMatch(/^#3: /);
+    expect(await reply('!quote search "no such words"')).toBe('No quote matches that.');
+
+    expect(await reply('!quote delete 3', ['vip'])).toMatch(/^Usage/);
+    expect(await reply('!quote delete 3', ['moderator'])).toBe('Deleted quote #3.');
+    expect(await reply('!quote 3')).toBe('There is no quote #3.');
+    expect(await reply('!quote add Numbers move on', ['broadcaster'])).toBe('Added quote #4.');
+  });
+
+  it('applies a redelivered change once', async () => {
+    const event = line('!quote add Said twice, stored once', ['moderator']);
+    const first = await modules.inspect(event, config);
+    const again = await modules.inspect(event, config);
+    expect(first?.actions[0]?.text).toMatch(/^Added quote #\d+\.$/);
+    expect(again?.actions[0]?.text).toBe('That quote was already added.');
+    const { matches } = await new ChatModuleRepository(database.pool).searchQuotes(config.communityId, 'stored once');
+    expect(matches).toBe(1);
+  });
+
+  it('counters: anyone reads, the edit role moves them, redelivery counts once', async () => {
+    await hubTable(database.pool, 'counters').create(config.communityId, { name: 'deaths', value: 3 });
+    expect(await reply('!counter deaths')).toBe('deaths: 3');
+    expect(await reply('!counter deaths +1')).toBe('deaths: 3');
+    expect(await reply('!counter deaths +1', ['moderator'])).toBe('deaths: 4');
+    expect(await reply('!counter deaths -2', ['moderator'])).toBe('deaths: 2');
+    expect(await reply('!counter deaths =40', ['moderator'])).toBe('deaths: 40');
+    expect(await reply('!counter nothing +1', ['moderator'])).toBe('There is no counter nothing.');
+    const bump = line('!counter deaths +', ['moderator']);
+    await modules.inspect(bump, config);
+    await modules.inspect(bump, config);
+    expect(await reply('!counter deaths')).toBe('deaths: 41');
+
+    // Settings lower the edit role; a community command of the same name wins over the module.
+    const subsEdit = { ...config, moduleSettings: { counters: { editRole: 'subscriber' } } };
+    expect(await reply('!counter deaths +1', ['subscriber'], 'sub', subsEdit)).toBe('deaths: 42');
+    const own = { ...config, commands: [{ name: 'counter', aliases: [], response: 'mine', minRole: 'everyone' as const, globalCooldownSeconds: 0, userCooldownSeconds: 0, moderatorsBypassCooldown: true, enabled: true, platforms: null }] };
+    expect(await reply('!counter deaths', ['everyone'], 'x', own)).toBeNull();
+    const off = { ...config, moduleSettings: { quotes: { enabled: false } } };
+    expect(await reply('!quote', ['everyone'], 'x', off)).toBeNull();
+  });
+});
