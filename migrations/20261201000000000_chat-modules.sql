@@ -32,7 +32,15 @@ END;
 $$;
 CREATE TRIGGER quotes_number BEFORE INSERT ON quotes FOR EACH ROW EXECUTE FUNCTION parley_number_quote();
 
+-- A giveaway's draw is audited with its seed and entries (actor: `chat:<platform>:<viewer>`).
+ALTER TABLE audit_log DROP CONSTRAINT audit_log_action_known;
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_known CHECK (action IN ('create', 'update', 'delete', 'revoke', 'draw'));
+
 -- Down Migration
+
+DELETE FROM audit_log WHERE action = 'draw';
+ALTER TABLE audit_log DROP CONSTRAINT audit_log_action_known;
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_known CHECK (action IN ('create', 'update', 'delete', 'revoke'));
 
 DROP TRIGGER quotes_number ON quotes;
 DROP FUNCTION parley_number_quote();

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamConsumer, StreamProducer } from '@parley/bus';
-import { ChatLines, ChatModuleKeys, ChatModules, PatternMatcher, SpamFilters, TimerScheduler } from '@parley/chat-modules';
+import { ChatLines, ChatModuleKeys, ChatModules, Giveaways, PatternMatcher, SpamFilters, TimerScheduler } from '@parley/chat-modules';
 import { ChannelConfigCache, CommandEngine, CommandLedger, CommunityStats, EventRouter, type ChannelConfig } from '@parley/commands';
 import { StreamKeys } from '@parley/contracts';
 import { ChannelRepository, ChatModuleRepository, CommandRepository, createPool } from '@parley/db';
@@ -88,7 +88,15 @@ export class RouterModule {
       keys,
       maxEventAgeMs: config.ROUTER_MAX_EVENT_AGE_MS,
       modules: config.ROUTER_CHAT_MODULES
-        ? new ChatModules({ redis, keys: moduleKeys, lines, filters, store: chatModuleRows, appliedTtlSeconds: ledgerTtlSeconds })
+        ? new ChatModules({
+            redis,
+            keys: moduleKeys,
+            lines,
+            filters,
+            giveaways: new Giveaways(redis, moduleKeys, chatModuleRows),
+            store: chatModuleRows,
+            appliedTtlSeconds: ledgerTtlSeconds,
+          })
         : undefined,
     });
     const consumer = new StreamConsumer(redis, {

@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
 import type { ChannelConfig } from '@parley/commands';
 import type { ChatEvent, Role } from '@parley/contracts';
-import { ChatModuleRepository, CommunityRepository, hubTable } from '@parley/db';
+import { AuditLogRepository, ChatModuleRepository, CommunityRepository, hubTable } from '@parley/db';
 import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatModules } from './chat-modules.js';
 import { SpamFilters } from './filters/spam-filters.js';
+import { drawWinner, seedCommitment } from './giveaways/draw.js';
+import { Giveaways, type DrawRecord } from './giveaways/giveaways.js';
 import { ChatModuleKeys } from './keys.js';
 import { ChatLines } from './timers/chat-lines.js';
 
-describe('ChatModules: quotes and counters (real Redis and Postgres)', () => {
+describe('ChatModules: quotes, counters, giveaways (real Redis and Postgres)', () => {
   const redis = new Redis(redisUrl());
   const prefix = uniquePrefix('chat-modules');
   const keys = new ChatModuleKeys(prefix);
@@ -28,6 +30,7 @@ describe('ChatModules: quotes and counters (real Redis and Postgres)', () => {
       keys,
       lines: new ChatLines(redis, keys),
       filters: new SpamFilters(redis, keys),
+      giveaways: new Giveaways(redis, keys, new ChatModuleRepository(database.pool)),
       store: new ChatModuleRepository(database.pool),
       appliedTtlSeconds: 60,
     });
@@ -112,5 +115,41 @@ describe('ChatModules: quotes and counters (real Redis and Postgres)', () => {
     expect(await reply('!counter deaths', ['everyone'], 'x', own)).toBeNull();
     const off = { ...config, moduleSettings: { quotes: { enabled: false } } };
     expect(await reply('!quote', ['everyone'], 'x', off)).toBeNull();
+  });
+
+  it('giveaway: one entry per viewer in the window, weighted tickets, a draw reproducible from the audited seed, re-draws', async () => {
+    const weighted = { ...config, moduleSettings: { giveaways: { weights: { subscriber: 3 } } } };
+    expect(await reply('!join', ['everyone'], 'early', weighted)).toBeNull();
+    expect(await reply('!giveaway start 5', ['everyone'], 'viewer', weighted)).toMatch(/^0 entered so far/);
+    const opened = await reply('!giveaway start 5', ['moderator'], 'mod', weighted);
+    const commitment = /Seed commitment \(SHA-256\): ([0-9a-f]{64})$/.exec(opened ?? '')?.[1];
+    expect(commitment).toBeDefined();
+    for (let i = 0; i < 30; i++) {
+      const roles: Role[] = i % 3 === 0 ? ['subscriber'] : ['everyone'];
+      expect(await reply('!join', roles, `viewer${i}`, weighted)).toBe('');
+      expect(await reply('!JOIN', roles, `viewer${i}`, weighted)).toBe('');
+    }
+    expect(await reply('!giveaway', ['everyone'], 'someone', weighted)).toMatch(/^30 entered so far/);
+
+    const drawn = await reply('!giveaway draw', ['moderator'], 'mod', weighted);
+    expect(drawn).toMatch(/^Winner: @viewer\d+ \(30 entries, round 1, seed [0-9a-f]{64}; recorded in the audit log\)$/);
+    // Closed by the draw: later entries do not count.
+    expect(await reply('!join', ['everyone'], 'late', weighted)).toBeNull();
+    const redrawn = await reply('!giveaway redraw', ['moderator'], 'mod', weighted);
+    expect(redrawn).toMatch(/^Re-draw: @viewer\d+ \(30 entries, round 2/);
+    expect(redrawn!.split(' ')[1]).not.toBe(drawn!.split(' ')[1]);
+
+    // Anyone holding the audit log recomputes both winners from the seed, which matches the commitment shown at the start.
+    const audit = await new AuditLogRepository(database.pool).list(config.communityId, { limit: 100 });
+    const draws = audit.items.filter((entry) => entry.action === 'draw').map((entry) => entry.after as DrawRecord);
+    expect(draws).toHaveLength(2);
+    for (const record of draws) {
+      expect(seedCommitment(record.seed)).toBe(commitment);
+      expect(drawWinner(record.seed, record.entries, record.round, new Set(record.excluded))).toEqual(record.winner);
+      expect(audit.items.find((entry) => entry.action === 'draw')!.actor).toBe('chat:twitch:mod');
+    }
+    expect(draws.find((record) => record.round === 2)!.excluded).toEqual([draws.find((record) => record.round === 1)!.winner!.userId]);
+    const tickets = draws[0]!.entries.reduce((sum, entry) => sum + entry.weight, 0);
+    expect(tickets).toBe(30 + 2 * 10);
   });
 });

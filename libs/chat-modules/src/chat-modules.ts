@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { meetsRole, parseInvocation, sanitizeForPlatform, type ChannelConfig, type ChatModuleHook } from '@parley/commands';
 import { chatActionId, type ChatAction, type ChatEvent } from '@parley/contracts';
 import type { ChatQuote } from '@parley/db';
@@ -5,7 +6,8 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { SpamFilters } from './filters/spam-filters.js';
 import type { ChatModuleKeys } from './keys.js';
-import { CounterSettings, QuoteSettings } from './settings.js';
+import type { Giveaways } from './giveaways/giveaways.js';
+import { CounterSettings, GiveawaySettings, QuoteSettings } from './settings.js';
 import type { ChatLines } from './timers/chat-lines.js';
 
 type Verdict = Awaited<ReturnType<ChatModuleHook['inspect']>>;
@@ -21,11 +23,13 @@ export interface ModuleStore {
   readCounters(communityId: string, names: readonly string[]): Promise<Map<string, number>>;
 }
 
+
 export interface ChatModulesDeps {
   redis: Redis;
   keys: ChatModuleKeys;
   lines: ChatLines;
   filters: SpamFilters;
+  giveaways: Giveaways;
   store: ModuleStore;
   /** How long a change's "applied" mark is kept: longer than any redelivery of its event. */
   appliedTtlSeconds: number;
@@ -61,6 +65,11 @@ export class ChatModules implements ChatModuleHook {
   }
 
   private async command(event: ChatEvent, config: ChannelConfig): Promise<Verdict> {
+    const giveaway = this.settings(config, 'giveaways', GiveawaySettings);
+    if (giveaway?.enabled && event.text.trim().toLowerCase() === giveaway.keyword.toLowerCase()) {
+      // Entries are silent (no answer per viewer); without an open window the keyword is an ordinary line.
+      if ((await this.deps.giveaways.enter(config.communityId, event, giveaway)) >= 0) return { outcome: 'answered', command: 'giveaway', actions: [] };
+    }
     const invocation = parseInvocation(event.text, config.commandPrefix);
     if (!invocation || config.commands.some((command) => command.name === invocation.name || command.aliases.includes(invocation.name))) return null;
     const respond = (text: string) => answer(event, invocation.name, text);
@@ -72,6 +81,8 @@ export class ChatModules implements ChatModuleHook {
           return await this.quote(event, config, invocation.args, respond);
         case 'counter':
           return await this.counter(event, config, invocation.args, respond);
+        case 'giveaway':
+          return await this.giveaway(event, config, invocation.args, respond);
         default:
           return null;
       }
@@ -139,6 +150,41 @@ export class ChatModules implements ChatModuleHook {
     const applied = await this.once(event, () => this.deps.store.changeCounter(config.communityId, name, how));
     const value = applied ?? (await this.deps.store.readCounters(config.communityId, [name])).get(name);
     return respond(value == null ? `There is no counter ${name}.` : `${name}: ${value}`);
+  }
+
+  private async giveaway(event: ChatEvent, config: ChannelConfig, args: string[], respond: (text: string) => Verdict): Promise<Verdict> {
+    const settings = this.settings(config, 'giveaways', GiveawaySettings);
+    if (!settings?.enabled) return null;
+    const { giveaways } = this.deps;
+    const communityId = config.communityId;
+    const [sub = '', minutesArg] = args;
+    if (!meetsRole(event.author.roles, settings.manageRole)) {
+      return respond(`${await giveaways.entries(communityId)} entered so far; type ${settings.keyword} while a giveaway is open.`);
+    }
+    const actor = `chat:${event.platform}:${event.author.name}`;
+    switch (sub.toLowerCase()) {
+      case 'start': {
+        const minutes = Math.min(1_440, Math.max(1, Number(minutesArg) || settings.windowMinutes));
+        const started = await this.once(event, () => giveaways.start(communityId, randomUUID(), minutes));
+        if (!started) return respond('That giveaway was already started.');
+        if (!started.opened) return respond(`A giveaway is already open; ${config.commandPrefix}giveaway draw ends it.`);
+        return respond(`Giveaway open for ${minutes} min: type ${settings.keyword} to enter. Seed commitment (SHA-256): ${started.commitment}`);
+      }
+      case 'close':
+        await giveaways.close(communityId);
+        return respond(`Giveaway closed with ${await giveaways.entries(communityId)} entries.`);
+      case 'draw':
+      case 'redraw': {
+        const drawn = await this.once(event, () => giveaways.draw(communityId, actor));
+        if (drawn === null) return respond('There is no giveaway to draw.');
+        if (!drawn.winner) return respond(`No one left to draw (${drawn.entries.length} entries).`);
+        return respond(
+          `${sub.toLowerCase() === 'redraw' ? 'Re-draw' : 'Winner'}: @${drawn.winner.name} (${drawn.entries.length} entries, round ${drawn.round}, seed ${drawn.seed}; recorded in the audit log)`,
+        );
+      }
+      default:
+        return respond(`Usage: ${config.commandPrefix}giveaway start [minutes] | close | draw | redraw`);
+    }
   }
 
   /** Runs a change once per event; null when this event's change was applied before (a redelivery). */

@@ -43,6 +43,16 @@ export class ChatModuleKeys {
     return `${this.prefix}:module-applied:${eventId}`;
   }
 
+  /** HASH of a community's giveaway: id, status, openUntil, seed, commitment, round, winners. Shares its tag with the entries. */
+  giveawayState(communityId: string): string {
+    return `${this.prefix}:giveaway:{${communityId}}:state`;
+  }
+
+  /** HASH of the giveaway's entries: user id → entry JSON. */
+  giveawayEntries(communityId: string): string {
+    return `${this.prefix}:giveaway:{${communityId}}:entries`;
+  }
+
   /** HASH of a viewer's last message in a channel: `hash`, `count`. */
   repeats(communityId: string, platform: Platform, channelId: string, userId: string): string {
     return `${this.prefix}:repeats:${communityId}:${platform}:${channelId}:${userId}`;

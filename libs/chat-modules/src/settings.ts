@@ -65,5 +65,16 @@ export const CounterSettings = z.strictObject({
 });
 export type CounterSettings = z.infer<typeof CounterSettings>;
 
+/** The `giveaways` module (`!giveaway start [minutes]`, `close`, `draw`, `redraw`; viewers type the keyword). */
+export const GiveawaySettings = z.strictObject({
+  enabled: z.boolean().default(true),
+  keyword: z.string().min(1).max(32).regex(/^\S+$/u).default('!join'),
+  manageRole: RoleName.default('moderator'),
+  windowMinutes: z.number().int().min(1).max(1_440).default(5),
+  /** Tickets per entry by the viewer's highest role (default 1 each). */
+  weights: z.partialRecord(RoleName, z.number().int().min(1).max(100)).default({}),
+});
+export type GiveawaySettings = z.infer<typeof GiveawaySettings>;
+
 /** Every built-in module's settings schema, by module name (what the hub validates). */
-export const MODULE_SETTINGS = { filters: FilterSettings, quotes: QuoteSettings, counters: CounterSettings } as const;
+export const MODULE_SETTINGS = { filters: FilterSettings, quotes: QuoteSettings, counters: CounterSettings, giveaways: GiveawaySettings } as const;

@@ -207,7 +207,7 @@ export const AuditEntry = z.object({
   id: z.string(),
   communityId: uuid.nullable(),
   actor: z.string().describe("The API key's prefix, or platform-admin"),
-  action: z.enum(['create', 'update', 'delete', 'revoke']),
+  action: z.enum(['create', 'update', 'delete', 'revoke', 'draw']).describe('draw: a giveaway draw from chat (after: seed, entries, winner)'),
   resource: z.string(),
   resourceId: z.string(),
   before: z.unknown(),

@@ -1,4 +1,5 @@
 import type { Platform } from '@parley/contracts';
+import { AuditLogRepository } from './audit-log.repository.js';
 import { iso, isUuid, query, type Queryable } from './sql.js';
 
 /** One enabled timer in one enabled channel: the unit the router's timer schedule fires. */
@@ -157,5 +158,10 @@ export class ChatModuleRepository {
       names,
     ]);
     return new Map(rows.map((row) => [row.name, Number(row.value)]));
+  }
+
+  /** A giveaway draw in the audit log: `record` must hold what recomputes it (seed, entries, round). */
+  async recordDraw(communityId: string, actor: string, record: { giveawayId: string }): Promise<void> {
+    await new AuditLogRepository(this.db).record({ communityId, actor, action: 'draw', resource: 'giveaway', resourceId: record.giveawayId, before: null, after: record });
   }
 }

@@ -190,7 +190,8 @@ export interface NewApiKey {
   scopes: ApiKeyScope[];
 }
 
-export type AuditAction = 'create' | 'update' | 'delete' | 'revoke';
+/** `draw`: a giveaway's draw, recorded with its seed and entries so anyone can recompute it. */
+export type AuditAction = 'create' | 'update' | 'delete' | 'revoke' | 'draw';
 
 export interface NewAuditEntry {
   communityId: string | null;
