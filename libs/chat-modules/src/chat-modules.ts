@@ -35,6 +35,8 @@ export interface ChatModulesDeps {
   appliedTtlSeconds: number;
 }
 
+/** One object for "no settings", so their parse is cached like any other. */
+const NO_SETTINGS = Object.freeze({});
 const COUNTER_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/u;
 const COUNTER_CHANGE = /^([+-=])(\d{1,15})?$/u;
 
@@ -48,7 +50,8 @@ const COUNTER_CHANGE = /^([+-=])(\d{1,15})?$/u;
  * redelivered event changes nothing twice.
  */
 export class ChatModules implements ChatModuleHook {
-  private readonly parsed = new WeakMap<object, unknown>();
+  /** Parsed settings per schema and settings document (documents are replaced, never changed, on reload). */
+  private readonly parsed = new WeakMap<z.ZodType, WeakMap<object, unknown>>();
 
   constructor(private readonly deps: ChatModulesDeps) {}
 
@@ -202,12 +205,14 @@ export class ChatModules implements ChatModuleHook {
 
   /** A module's settings, parsed once per loaded configuration (defaults when the community set none). */
   private settings<T>(config: ChannelConfig, module: string, schema: z.ZodType<T>): T | null {
-    const raw = config.moduleSettings?.[module] ?? {};
-    if (!this.parsed.has(raw)) {
+    const raw = config.moduleSettings?.[module] ?? NO_SETTINGS;
+    let bySchema = this.parsed.get(schema);
+    if (!bySchema) this.parsed.set(schema, (bySchema = new WeakMap()));
+    if (!bySchema.has(raw)) {
       const parsed = schema.safeParse(raw);
-      this.parsed.set(raw, parsed.success ? parsed.data : null);
+      bySchema.set(raw, parsed.success ? parsed.data : null);
     }
-    return this.parsed.get(raw) as T | null;
+    return bySchema.get(raw) as T | null;
   }
 }
 

@@ -38,6 +38,8 @@ export function compilePattern(pattern: string): RE2 {
 
 interface CompiledSet {
   patterns: Array<{ source: string; regex: RE2 }>;
+  /** All patterns as one alternation: one pass over the line instead of one per pattern. */
+  combined: RE2 | null;
   suspendedUntil: number;
   overruns: number;
 }
@@ -78,12 +80,8 @@ export class PatternMatcher {
     const started = this.cpuMs();
     const input = text.length > this.options.maxInputChars ? text.slice(0, this.options.maxInputChars) : text;
     let hit: string | undefined;
-    for (const { source, regex } of set.patterns) {
-      if (regex.test(input)) {
-        hit = source;
-        break;
-      }
-    }
+    // Which pattern matched is only looked up for a line that matched at all (rare).
+    if (!set.combined || set.combined.test(input)) hit = set.patterns.find(({ regex }) => regex.test(input))?.source;
     if (this.cpuMs() - started <= this.options.budgetMs) set.overruns = 0;
     else if (++set.overruns >= this.options.overrunsToSuspend) {
       set.overruns = 0;
@@ -108,12 +106,24 @@ export class PatternMatcher {
           // The hub refuses invalid patterns; one that slipped in (older settings) is skipped.
         }
       }
-      set = { patterns: compiled, suspendedUntil: 0, overruns: 0 };
+      set = { patterns: compiled, combined: combine(compiled.map(({ source }) => source)), suspendedUntil: 0, overruns: 0 };
       // Bounded: settings change rarely, and a stale set is only memory.
       if (this.sets.size >= 1_000) this.sets.delete(this.sets.keys().next().value!);
       this.sets.set(key, set);
     }
     return set;
+  }
+}
+
+/** null when the alternation does not compile (e.g. two patterns name the same group): then each is tried. */
+function combine(sources: string[]): RE2 | null {
+  if (sources.length < 2) return null;
+  try {
+    const regex = compilePattern(sources.map((source) => `(?:${source})`).join('|'));
+    regex.test('warm-up');
+    return regex;
+  } catch {
+    return null;
   }
 }
 

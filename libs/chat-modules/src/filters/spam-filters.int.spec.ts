@@ -32,21 +32,22 @@ function line(text: string, options: { user?: string; roles?: Role[]; channel?: 
 
 describe('SpamFilters (real Redis)', () => {
   const redis = new Redis(redisUrl());
-  const prefixes: string[] = [];
+  // One prefix for the file (a sub-prefix per test): cleaning up scans the shared Redis once.
+  const filePrefix = uniquePrefix('filters');
+  let testCount = 0;
   let keys: ChatModuleKeys;
   let clock: number;
   let filters: SpamFilters;
 
   beforeEach(() => {
-    const prefix = uniquePrefix('filters');
-    prefixes.push(prefix);
+    const prefix = `${filePrefix}:${++testCount}`;
     keys = new ChatModuleKeys(prefix);
     clock = Date.parse('2026-12-01T10:00:00Z');
     filters = new SpamFilters(redis, keys, { capabilities: ENFORCING }, () => clock);
   });
 
   afterAll(async () => {
-    for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
+    await deleteKeysWithPrefix(redis, filePrefix);
     redis.disconnect();
   });
 
@@ -161,28 +162,34 @@ describe('SpamFilters (real Redis)', () => {
     expect((await filters.check(line('again example.org', { user: 'linker' }), community))?.filter).toBe('links');
   });
 
-  it('a hostile pattern is cut off by its time budget, without holding up other channels', async () => {
-    const matcher = new PatternMatcher({ budgetMs: 2, suspendMs: 60_000, maxInputChars: 10_000 });
-    const guarded = new SpamFilters(redis, keys, { capabilities: ENFORCING, patterns: matcher }, () => clock);
-    // Catastrophic for a backtracking engine (seconds for 30 characters in JavaScript's RegExp).
+  it('a hostile pattern costs milliseconds, not seconds, and never holds up another channel', async () => {
+    // Catastrophic for a backtracking engine: JavaScript's RegExp takes seconds for `(a+)+$` on 30 characters.
     const hostile = config({ patterns: { enabled: true, patterns: Array.from({ length: 50 }, (_, i) => `(a+)+(b|c${i})+$`) } });
     const calm = config({ patterns: { enabled: true, patterns: ['free\\s*v-?bucks'] } });
     const suspended: string[] = [];
-    guarded.on('patternsSuspended', ({ communityId }) => suspended.push(communityId));
+    filters.on('patternsSuspended', ({ communityId }) => suspended.push(communityId));
 
+    // Compiling the sets is a one-off per settings change, not part of a line's cost.
+    await filters.check(line('warm-up', { channel: 'hostile' }), hostile);
+    await filters.check(line('warm-up', { channel: 'calm' }), calm);
+    const hostileCpuMs: number[] = [];
     const calmLatencies: number[] = [];
-    const started = performance.now();
     for (let i = 0; i < 20; i++) {
-      await guarded.check(line(`${'a'.repeat(9_000)}!`, { user: `attacker${i}`, channel: 'hostile' }), hostile);
+      // A different attack line each time, so no engine cache helps.
+      const attack = Array.from({ length: 900 }, (_, j) => `${'a'.repeat(9)}${String.fromCharCode(100 + ((i + j) % 20))}`).join('');
+      const cpu = process.cpuUsage();
+      expect(await filters.check(line(attack, { user: `attacker${i}`, channel: 'hostile' }), hostile)).toBeNull();
+      const used = process.cpuUsage(cpu);
+      hostileCpuMs.push((used.user + used.system) / 1_000);
       const before = performance.now();
-      expect((await guarded.check(line('free vbucks', { user: `viewer${i}`, channel: 'calm' }), calm))?.filter).toBe('patterns');
+      expect((await filters.check(line('free vbucks', { user: `viewer${i}`, channel: 'calm' }), calm))?.filter).toBe('patterns');
       calmLatencies.push(performance.now() - before);
     }
-    const elapsed = performance.now() - started;
-    expect(suspended).toContain(hostile.communityId);
     expect(suspended).not.toContain(calm.communityId);
-    // Generous bounds for a busy machine: every calm check stayed quick, and the whole run is far from "seconds per line".
-    expect(Math.max(...calmLatencies)).toBeLessThan(250);
-    expect(elapsed).toBeLessThan(5_000);
+    // The attack's cost is CPU time (wall time on a shared machine is mostly waiting for a core):
+    // milliseconds per 9,000-character line against 50 hostile patterns.
+    expect(Math.max(...hostileCpuMs)).toBeLessThan(100);
+    // The calm channel's checks, right after each attack, answer promptly (generous: each includes a Redis round trip).
+    expect(Math.max(...calmLatencies)).toBeLessThan(1_000);
   });
 });

@@ -25,13 +25,16 @@ export const DefaultChatLinesOptions: ChatLinesOptions = { ttlSeconds: 7 * 24 * 
 
 /**
  * Counts viewers' chat lines per platform channel (a line in Discord never counts for the
- * community's Twitch channel). Bots, the bot itself and non-message events are not lines.
+ * community's Twitch channel), in the channels that have timers (`watch`, kept by the
+ * timer schedule): elsewhere no one reads the count, so a line costs nothing. Bots and
+ * non-message events are not lines.
  * A redelivered event is counted again: a line more is harmless for "at least M lines",
  * and an idempotency mark per line would double the cost of every message.
  */
 export class ChatLines {
   private readonly redis: ScriptedRedis;
   private readonly options: ChatLinesOptions;
+  private watched = new Set<string>();
 
   constructor(
     redis: Redis,
@@ -44,8 +47,13 @@ export class ChatLines {
     this.options = { ...DefaultChatLinesOptions, ...options };
   }
 
+  /** Counts lines only in these platform channels from now on. */
+  watch(channels: Iterable<{ platform: ChatEvent['platform']; platformChannelId: string }>): void {
+    this.watched = new Set(Array.from(channels, (channel) => `${channel.platform}:${channel.platformChannelId}`));
+  }
+
   async count(event: ChatEvent): Promise<void> {
-    if (event.kind !== 'message' || event.author.isBot) return;
+    if (event.kind !== 'message' || event.author.isBot || !this.watched.has(`${event.platform}:${event.channel.id}`)) return;
     await this.redis[COUNT_LINE](this.keys.chatLines(event.platform, event.channel.id), this.now(), this.options.ttlSeconds);
   }
 

@@ -18,7 +18,9 @@ const MINUTE = 60_000;
  */
 describe('TimerScheduler (real Redis and Postgres, three replicas)', () => {
   const connections: Redis[] = [];
-  const prefixes: string[] = [];
+  // One prefix for the file (a sub-prefix per test): cleaning up scans the shared Redis once.
+  const filePrefix = uniquePrefix('timers');
+  let testCount = 0;
   let database: TestDatabase;
   let communityId: string;
   let alpha: { id: string; platformChannelId: string };
@@ -55,6 +57,7 @@ describe('TimerScheduler (real Redis and Postgres, three replicas)', () => {
 
   async function line(channel: { platformChannelId: string }, count = 1): Promise<void> {
     const lines = new ChatLines(redis, moduleKeys, {}, () => clock);
+    lines.watch([alpha, beta].map((watched) => ({ platform: 'twitch' as const, platformChannelId: watched.platformChannelId })));
     for (let i = 0; i < count; i++) await lines.count(chatLine(channel.platformChannelId));
   }
 
@@ -87,8 +90,7 @@ describe('TimerScheduler (real Redis and Postgres, three replicas)', () => {
   });
 
   beforeEach(async () => {
-    const prefix = uniquePrefix('timers');
-    prefixes.push(prefix);
+    const prefix = `${filePrefix}:${++testCount}`;
     keys = new StreamKeys(prefix, 4);
     moduleKeys = new ChatModuleKeys(prefix);
     clock = Date.parse('2026-12-01T10:00:00Z');
@@ -100,7 +102,7 @@ describe('TimerScheduler (real Redis and Postgres, three replicas)', () => {
   });
 
   afterAll(async () => {
-    for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
+    await deleteKeysWithPrefix(redis, filePrefix);
     for (const connection of connections) connection.disconnect();
     await database?.drop();
   });

@@ -153,6 +153,7 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
   async sync(): Promise<void> {
     const placements = await this.source.listTimerPlacements();
     const next = new Map(placements.map((placement) => [timerMember(placement), placement]));
+    this.lines.watch(placements);
     const now = this.now();
     for (const [member, placement] of next) {
       if (this.placements.has(member)) continue;
