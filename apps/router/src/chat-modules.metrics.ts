@@ -1,15 +1,16 @@
-import type { SpamFilters, TimerScheduler } from '@parley/chat-modules';
+import type { ReminderScheduler, SpamFilters, TimerScheduler } from '@parley/chat-modules';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 
 interface Sources {
   timers: TimerScheduler;
   filters: SpamFilters;
+  reminders: ReminderScheduler;
 }
 
 /** The chat modules' events as Prometheus series and log lines. No per-channel or per-user labels. */
 export class ChatModuleMetrics {
-  constructor(registry: Registry, { timers, filters }: Sources, logger: Logger) {
+  constructor(registry: Registry, { timers, filters, reminders }: Sources, logger: Logger) {
     const timerPosts = new Counter({
       name: 'parley_router_timer_posts_total',
       help: 'Timer firings by this router (outcome: posted, or duplicate when a taken-over firing had been posted already).',
@@ -33,6 +34,14 @@ export class ChatModuleMetrics {
       help: "Times a community's banned patterns broke their time budget and were suspended.",
       registers: [registry],
     });
+    const reminderPosts = new Counter({
+      name: 'parley_router_reminder_posts_total',
+      help: 'Reminders delivered by this router (outcome: posted, or duplicate when a taken-over delivery had been posted already).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    });
+    reminders.on('delivered', ({ duplicate }) => reminderPosts.inc({ outcome: duplicate ? 'duplicate' : 'posted' }));
+    reminders.on('failed', (error) => logger.warn({ err: error.message }, 'reminder step failed'));
     timers.on('fired', ({ duplicate }) => timerPosts.inc({ outcome: duplicate ? 'duplicate' : 'posted' }));
     timers.on('skipped', ({ reason }) => timerSkips.inc({ reason }));
     timers.on('failed', (error) => logger.warn({ err: error.message }, 'timer schedule step failed'));

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamConsumer, StreamProducer } from '@parley/bus';
-import { ChatLines, ChatModuleKeys, ChatModules, Giveaways, PatternMatcher, SpamFilters, TimerScheduler } from '@parley/chat-modules';
+import { ChatLines, ChatModuleKeys, ChatModules, Giveaways, PatternMatcher, ReminderScheduler, SpamFilters, TimerScheduler } from '@parley/chat-modules';
 import { ChannelConfigCache, CommandEngine, CommandLedger, CommunityStats, EventRouter, type ChannelConfig } from '@parley/commands';
 import { StreamKeys } from '@parley/contracts';
 import { ChannelRepository, ChatModuleRepository, CommandRepository, createPool } from '@parley/db';
@@ -84,6 +84,7 @@ export class RouterModule {
       spacingMs: config.ROUTER_TIMER_SPACING_MS,
       liveWindowMs: config.ROUTER_TIMER_LIVE_WINDOW_MS,
     });
+    const reminders = new ReminderScheduler(redis, moduleKeys, producer, { actionsStream: (platform) => keys.actions(platform), tickMs: config.ROUTER_TIMER_TICK_MS });
     const router = new EventRouter(engine, cache, producer, {
       keys,
       maxEventAgeMs: config.ROUTER_MAX_EVENT_AGE_MS,
@@ -94,6 +95,7 @@ export class RouterModule {
             lines,
             filters,
             giveaways: new Giveaways(redis, moduleKeys, chatModuleRows),
+            reminders,
             store: chatModuleRows,
             appliedTtlSeconds: ledgerTtlSeconds,
           })
@@ -116,11 +118,11 @@ export class RouterModule {
     health.register('redis', redisCheck(redis));
     // Postgres down is degraded, not unready: the router answers from its cache.
     const metrics = new RouterMetrics(registry, { consumer, router, cache, modules }, logger);
-    new ChatModuleMetrics(registry, { timers, filters }, logger);
+    new ChatModuleMetrics(registry, { timers, filters, reminders }, logger);
     // What the hub shows as a community's stats; losing a count is better than failing an event.
     const stats = new CommunityStats(redis, keys);
     router.on('routed', (routed) => stats.record(routed));
-    const runner = new RouterRunner({ redis, pool, consumer, cache, modules, stats, keys, logger, timers: config.ROUTER_CHAT_MODULES ? timers : undefined });
+    const runner = new RouterRunner({ redis, pool, consumer, cache, modules, stats, keys, logger, timers: config.ROUTER_CHAT_MODULES ? timers : undefined, reminders: config.ROUTER_CHAT_MODULES ? reminders : undefined });
 
     return {
       module: RouterModule,

@@ -1,6 +1,6 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { StreamConsumer } from '@parley/bus';
-import type { TimerScheduler } from '@parley/chat-modules';
+import type { ReminderScheduler, TimerScheduler } from '@parley/chat-modules';
 import type { ChannelConfigCache, CommunityStats } from '@parley/commands';
 import { decodeConfigChange, type StreamKeys } from '@parley/contracts';
 import type { WebhookModuleClient } from '@parley/modules';
@@ -19,6 +19,7 @@ interface RouterRunnerDeps {
   logger: Logger;
   /** Absent when the chat modules are switched off. */
   timers?: TimerScheduler;
+  reminders?: ReminderScheduler;
 }
 
 /** Starts consuming once the app is up; on shutdown finishes the batch in hand first. */
@@ -43,11 +44,13 @@ export class RouterRunner implements OnApplicationBootstrap, BeforeApplicationSh
     this.deps.stats.start((error) => logger.debug({ err: error.message }, 'stats not written'));
     await consumer.start();
     await this.deps.timers?.start();
+    await this.deps.reminders?.start();
     logger.info({ streams: keys.allEventPartitions() }, 'consuming chat events');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.deps.timers?.stop();
+    await this.deps.reminders?.stop();
     await this.deps.consumer.stop();
     await this.deps.stats.stop().catch(() => undefined);
     this.deps.modules.close();

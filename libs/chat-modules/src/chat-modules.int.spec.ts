@@ -10,6 +10,9 @@ import { ChatModules } from './chat-modules.js';
 import { SpamFilters } from './filters/spam-filters.js';
 import { drawWinner, seedCommitment } from './giveaways/draw.js';
 import { Giveaways, type DrawRecord } from './giveaways/giveaways.js';
+import { ReminderScheduler } from './reminders/reminders.js';
+import { StreamProducer } from '@parley/bus';
+import type { ChatAction } from '@parley/contracts';
 import { ChatModuleKeys } from './keys.js';
 import { ChatLines } from './timers/chat-lines.js';
 
@@ -20,6 +23,14 @@ describe('ChatModules: quotes, counters, giveaways (real Redis and Postgres)', (
   let database: TestDatabase;
   let modules: ChatModules;
   let config: ChannelConfig;
+  let clock = Date.parse('2026-12-01T10:00:00Z');
+  const connections: Redis[] = [];
+  /** Three routers' reminder schedulers, each on its own connection, sharing the test's clock. */
+  const reminderReplicas = Array.from({ length: 3 }, () => {
+    const connection = new Redis(redisUrl());
+    connections.push(connection);
+    return new ReminderScheduler(connection, keys, new StreamProducer(connection), { actionsStream: (platform) => `${prefix}:actions:${platform}`, leaseMs: 20_000 }, () => clock);
+  });
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -31,6 +42,7 @@ describe('ChatModules: quotes, counters, giveaways (real Redis and Postgres)', (
       lines: new ChatLines(redis, keys),
       filters: new SpamFilters(redis, keys),
       giveaways: new Giveaways(redis, keys, new ChatModuleRepository(database.pool)),
+      reminders: reminderReplicas[0]!,
       store: new ChatModuleRepository(database.pool),
       appliedTtlSeconds: 60,
     });
@@ -39,6 +51,7 @@ describe('ChatModules: quotes, counters, giveaways (real Redis and Postgres)', (
   afterAll(async () => {
     await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
+    for (const connection of connections) connection.disconnect();
     await database?.drop();
   });
 
@@ -152,4 +165,33 @@ describe('ChatModules: quotes, counters, giveaways (real Redis and Postgres)', (
     const tickets = draws[0]!.entries.reduce((sum, entry) => sum + entry.weight, 0);
     expect(tickets).toBe(30 + 2 * 10);
   });
+
+  it('!remindme: delivered once across three routers at its time, with limits per viewer', async () => {
+    for (const replica of reminderReplicas) replica.on('failed', (error) => expect.unreachable(error.message));
+    const posts = async () =>
+      (await redis.xrange(`${prefix}:actions:twitch`, '-', '+')).map(([, fields]) => JSON.parse(fields[fields.indexOf('payload') + 1]!) as ChatAction);
+    const stepAll = async (seconds: number) => {
+      for (let i = 0; i < seconds; i++) {
+        clock += 1_000;
+        await Promise.all(reminderReplicas.map((replica) => replica.step()));
+      }
+    };
+    expect(await reply('!remindme 10m')).toMatch(/^Usage/);
+    expect(await reply('!remindme 30s too soon')).toMatch(/^Usage/);
+    expect(await reply('!remindme 3d too far')).toMatch(/^Usage/);
+    expect(await reply('!remindme 10m stretch', ['everyone'], 'ann')).toBe('I will remind you in 10m.');
+    expect(await reply('!remindme 1h drink water', ['everyone'], 'ann')).toBe('I will remind you in 1h.');
+    expect(await reply('!remindme 1h30m go to bed', ['everyone'], 'ann')).toBe('I will remind you in 1h30m.');
+    expect(await reply('!remindme 2h one too many', ['everyone'], 'ann')).toBe('You have 3 reminders pending already.');
+    expect(await reply('!remindme 2h mine', ['everyone'], 'bob')).toBe('I will remind you in 2h.');
+
+    await stepAll(9 * 60 + 58);
+    expect(await posts()).toHaveLength(0);
+    await stepAll(3);
+    expect((await posts()).map((action) => action.text)).toEqual(['@ann reminder: stretch']);
+    // Delivered: it no longer counts against the limit, and it never comes again.
+    expect(await reply('!remindme 2h another', ['everyone'], 'ann')).toBe('I will remind you in 2h.');
+    await stepAll(60 * 60);
+    expect((await posts()).map((action) => action.text)).toEqual(['@ann reminder: stretch', '@ann reminder: drink water']);
+  }, 120_000);
 });

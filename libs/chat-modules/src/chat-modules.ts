@@ -7,7 +7,8 @@ import type { z } from 'zod';
 import type { SpamFilters } from './filters/spam-filters.js';
 import type { ChatModuleKeys } from './keys.js';
 import type { Giveaways } from './giveaways/giveaways.js';
-import { CounterSettings, GiveawaySettings, QuoteSettings } from './settings.js';
+import { parseDuration, type ReminderScheduler } from './reminders/reminders.js';
+import { CounterSettings, GiveawaySettings, QuoteSettings, ReminderSettings } from './settings.js';
 import type { ChatLines } from './timers/chat-lines.js';
 
 type Verdict = Awaited<ReturnType<ChatModuleHook['inspect']>>;
@@ -30,6 +31,7 @@ export interface ChatModulesDeps {
   lines: ChatLines;
   filters: SpamFilters;
   giveaways: Giveaways;
+  reminders: ReminderScheduler;
   store: ModuleStore;
   /** How long a change's "applied" mark is kept: longer than any redelivery of its event. */
   appliedTtlSeconds: number;
@@ -86,6 +88,8 @@ export class ChatModules implements ChatModuleHook {
           return await this.counter(event, config, invocation.args, respond);
         case 'giveaway':
           return await this.giveaway(event, config, invocation.args, respond);
+        case 'remindme':
+          return await this.remindme(event, config, invocation.args, respond);
         default:
           return null;
       }
@@ -188,6 +192,17 @@ export class ChatModules implements ChatModuleHook {
       default:
         return respond(`Usage: ${config.commandPrefix}giveaway start [minutes] | close | draw | redraw`);
     }
+  }
+
+  private async remindme(event: ChatEvent, config: ChannelConfig, args: string[], respond: (text: string) => Verdict): Promise<Verdict> {
+    const settings = this.settings(config, 'reminders', ReminderSettings);
+    if (!settings?.enabled || !meetsRole(event.author.roles, settings.minRole)) return null;
+    const [when = '', ...words] = args;
+    const delayMs = parseDuration(when);
+    const usage = `Usage: ${config.commandPrefix}remindme <10m | 1h30m | 2d> <text>, at most ${settings.maxDelayMinutes} min ahead`;
+    if (delayMs === null || !words.length || delayMs < 60_000 || delayMs > settings.maxDelayMinutes * 60_000) return respond(usage);
+    const added = await this.deps.reminders.add(config.communityId, event, delayMs, words.join(' ').slice(0, 300), settings.maxPerViewer);
+    return respond(added ? `I will remind you in ${when}.` : `You have ${settings.maxPerViewer} reminders pending already.`);
   }
 
   /** Runs a change once per event; null when this event's change was applied before (a redelivery). */

@@ -1,6 +1,6 @@
 export { ChatModules, type ChatModulesDeps, type ModuleStore } from './chat-modules.js';
 export { ChatModuleKeys } from './keys.js';
-export { CounterSettings, FilterSettings, GiveawaySettings, LadderStep, MAX_PATTERNS, MAX_PATTERN_LENGTH, MODULE_SETTINGS, QuoteSettings, type FilterName } from './settings.js';
+export { CounterSettings, FilterSettings, GiveawaySettings, ReminderSettings, LadderStep, MAX_PATTERNS, MAX_PATTERN_LENGTH, MODULE_SETTINGS, QuoteSettings, type FilterName } from './settings.js';
 export { DefaultPatternMatcherOptions, InvalidPatternError, PatternMatcher, compilePattern, type PatternMatcherOptions, type PatternResult } from './filters/pattern-matcher.js';
 export {
   DefaultModerationCapabilities,
@@ -22,3 +22,4 @@ export {
 } from './timers/timer-scheduler.js';
 export { drawWinner, seedCommitment, type GiveawayEntry } from './giveaways/draw.js';
 export { Giveaways, type DrawLog, type DrawRecord } from './giveaways/giveaways.js';
+export { DefaultReminderSchedulerOptions, ReminderScheduler, parseDuration, type ReminderSchedulerOptions } from './reminders/reminders.js';

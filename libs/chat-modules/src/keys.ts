@@ -53,6 +53,26 @@ export class ChatModuleKeys {
     return `${this.prefix}:giveaway:{${communityId}}:entries`;
   }
 
+  /** ZSET: reminder id → when it is due (ms). Reminder keys share the tag `{reminders}`. */
+  reminderDue(): string {
+    return `${this.prefix}:{reminders}:due`;
+  }
+
+  /** HASH: reminder id → reminder JSON. */
+  reminderItems(): string {
+    return `${this.prefix}:{reminders}:items`;
+  }
+
+  /** SET: a viewer's pending reminder ids (their limit). */
+  viewerReminders(communityId: string, platform: Platform, userId: string): string {
+    return `${this.prefix}:{reminders}:viewer:${communityId}:${platform}:${userId}`;
+  }
+
+  /** Mark that a reminder was posted. */
+  reminderSent(id: string): string {
+    return `${this.prefix}:reminder-sent:${id}`;
+  }
+
   /** HASH of a viewer's last message in a channel: `hash`, `count`. */
   repeats(communityId: string, platform: Platform, channelId: string, userId: string): string {
     return `${this.prefix}:repeats:${communityId}:${platform}:${channelId}:${userId}`;

@@ -76,5 +76,20 @@ export const GiveawaySettings = z.strictObject({
 });
 export type GiveawaySettings = z.infer<typeof GiveawaySettings>;
 
+/** The `reminders` module (`!remindme 10m <text>`). */
+export const ReminderSettings = z.strictObject({
+  enabled: z.boolean().default(true),
+  minRole: RoleName.default('everyone'),
+  maxPerViewer: z.number().int().min(1).max(20).default(3),
+  maxDelayMinutes: z.number().int().min(1).max(43_200).default(1_440),
+});
+export type ReminderSettings = z.infer<typeof ReminderSettings>;
+
 /** Every built-in module's settings schema, by module name (what the hub validates). */
-export const MODULE_SETTINGS = { filters: FilterSettings, quotes: QuoteSettings, counters: CounterSettings, giveaways: GiveawaySettings } as const;
+export const MODULE_SETTINGS = {
+  filters: FilterSettings,
+  quotes: QuoteSettings,
+  counters: CounterSettings,
+  giveaways: GiveawaySettings,
+  reminders: ReminderSettings,
+} as const;
