@@ -3,6 +3,11 @@
  * with the chat modules off (the bare baseline), on with no filters configured, and with
  * every filter of the community on, measured back to back in one run.
  */
+import { deleteKeysWithPrefix } from '@parley/bus/testing';
+import { ChatModuleKeys, SpamFilters } from '@parley/chat-modules';
+import type { ChannelConfig } from '@parley/commands';
+import type { ChatEvent } from '@parley/contracts';
+import type { Redis } from 'ioredis';
 import type pg from 'pg';
 
 /** Every filter on and enforcing (on Twitch they still run in dry run: no platform can act yet). */
@@ -57,4 +62,41 @@ export async function compareFilters(
     { measure: 'filters: 1 router, chat modules on, no filters', value: shown(runs.modulesOn) },
     { measure: 'filters: 1 router, every filter on', value: shown(runs.filtersOn) },
   ];
+}
+
+/**
+ * CPU time one line costs in the filters, in this process, against real Redis: a figure a
+ * loaded machine does not blur the way it blurs throughput (time waiting for a core is not
+ * counted). Each row drops the costliest remaining filter.
+ */
+export async function filterCpuCost(redis: Redis, keyPrefix: string): Promise<Array<{ measure: string; value: string }>> {
+  const filters = new SpamFilters(redis, new ChatModuleKeys(keyPrefix));
+  const line = (i: number): ChatEvent => ({
+    v: 1,
+    id: `twitch:cpu-${i}`,
+    platform: 'twitch',
+    channel: { id: 'bench-room', name: 'bench' },
+    author: { id: `u${i}`, name: `viewer${i}`, displayName: `Viewer${i}`, roles: ['everyone'], isBot: false },
+    text: FILTER_BENCH_TEXT,
+    kind: 'message',
+    sentAt: new Date().toISOString(),
+    receivedAt: new Date().toISOString(),
+  });
+  const setups: Array<[string, object]> = [
+    ['every filter', EVERY_FILTER_ON],
+    ['every filter but repeats (a Redis call per line)', { ...EVERY_FILTER_ON, repeats: { enabled: false } }],
+    ['every filter but repeats and patterns (RE2)', { ...EVERY_FILTER_ON, repeats: { enabled: false }, patterns: { enabled: false } }],
+  ];
+  const rows = [];
+  for (const [name, settings] of setups) {
+    const config: ChannelConfig = { communityId: '00000000-0000-4000-8000-000000000000', channelId: 'bench', commandPrefix: '!', commands: [], moduleSettings: { filters: settings as Record<string, unknown> } };
+    for (let i = 0; i < 500; i++) await filters.check(line(i), config);
+    const lines = 5_000;
+    const before = process.cpuUsage();
+    for (let i = 0; i < lines; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => filters.check(line(i + j), config)));
+    const used = process.cpuUsage(before);
+    rows.push({ measure: `filters CPU per line: ${name}`, value: `${((used.user + used.system) / lines).toFixed(0)} µs` });
+  }
+  await deleteKeysWithPrefix(redis, keyPrefix);
+  return rows;
 }

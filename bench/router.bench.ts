@@ -13,7 +13,7 @@ import { ChannelRepository, CommunityRepository } from '@parley/db';
 import { createTestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
 import { Redis } from 'ioredis';
-import { FILTER_BENCH_TEXT, compareFilters } from './router-filters.js';
+import { FILTER_BENCH_TEXT, compareFilters, filterCpuCost } from './router-filters.js';
 import { percentile, redisBenchmark, table } from './support.js';
 
 const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -143,7 +143,7 @@ try {
   }
   console.log(`router benchmark: ${cpus().length} cores, ${THROUGHPUT_EVENTS} events per throughput run, Redis ${redisUrl()}`);
 
-  const filterRows = FILTERS ? await compareFilters(database.pool, community.id, throughput) : [];
+  const filterRows = FILTERS ? [...(await compareFilters(database.pool, community.id, throughput)), ...(await filterCpuCost(redis, uniquePrefix('bench-filters')))] : [];
   const oneRouter = await throughput(1);
   console.log(`1 router:  ${oneRouter.toFixed(0)} events/s`);
   const oneRouterNoTracing = await throughput(1, { OTEL_SDK_DISABLED: 'true' });
