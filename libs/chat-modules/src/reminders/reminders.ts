@@ -4,6 +4,7 @@ import { sanitizeForPlatform } from '@parley/commands';
 import { chatActionId, type ChatAction, type ChatEvent, type Platform } from '@parley/contracts';
 import type { Redis } from 'ioredis';
 import type { ChatModuleKeys } from '../keys.js';
+import { PeriodicStep } from '../periodic-step.js';
 import type { TimerPublisher } from '../timers/timer-scheduler.js';
 
 interface Reminder {
@@ -58,8 +59,7 @@ export function parseDuration(text: string): number | null {
 export class ReminderScheduler extends EventEmitter<ReminderSchedulerEvents> {
   private readonly redis: ScriptedRedis;
   private readonly options: ReminderSchedulerOptions;
-  private interval?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly stepper: PeriodicStep;
 
   constructor(
     redis: Redis,
@@ -74,6 +74,7 @@ export class ReminderScheduler extends EventEmitter<ReminderSchedulerEvents> {
     redis.defineCommand(COMPLETE, { numberOfKeys: 3, lua: lua('completeReminder-3.lua') });
     this.redis = redis as ScriptedRedis;
     this.options = { ...DefaultReminderSchedulerOptions, ...options };
+    this.stepper = new PeriodicStep(() => this.deliverDue().catch((error: Error) => void this.emit('failed', error)), this.options.tickMs);
   }
 
   /** Schedules a reminder for the viewer who sent `event`; false when they have `maxPending` already. */
@@ -85,22 +86,16 @@ export class ReminderScheduler extends EventEmitter<ReminderSchedulerEvents> {
   }
 
   async start(): Promise<void> {
-    await this.step();
-    this.interval = setInterval(() => void this.step(), this.options.tickMs);
+    await this.stepper.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.interval);
-    await this.running;
+    await this.stepper.stop();
   }
 
-  /** Delivers what is due; steps never overlap. */
+  /** Delivers what is due; never overlapping another step. */
   async step(): Promise<void> {
-    if (this.running) return;
-    this.running = this.deliverDue()
-      .catch((error: Error) => void this.emit('failed', error))
-      .finally(() => (this.running = undefined));
-    await this.running;
+    await this.stepper.run();
   }
 
   private async deliverDue(): Promise<void> {

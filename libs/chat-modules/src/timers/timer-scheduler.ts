@@ -5,6 +5,7 @@ import { sanitizeForPlatform } from '@parley/commands';
 import type { TimerPlacement } from '@parley/db';
 import type { Redis } from 'ioredis';
 import type { ChatModuleKeys } from '../keys.js';
+import { PeriodicStep } from '../periodic-step.js';
 import type { ChatLines } from './chat-lines.js';
 
 /** Where the schedule learns which timers exist (Postgres, through `ChatModuleRepository`). */
@@ -89,8 +90,7 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
   private readonly redis: ScriptedRedis;
   private readonly options: TimerSchedulerOptions;
   private placements = new Map<string, TimerPlacement>();
-  private interval?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly stepper: PeriodicStep;
   private nextSyncAt = 0;
 
   constructor(
@@ -108,17 +108,16 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
     redis.defineCommand(COMPLETE, { numberOfKeys: 2, lua: lua('completeTimer-2.lua') });
     this.redis = redis as ScriptedRedis;
     this.options = { ...DefaultTimerSchedulerOptions, ...options };
+    this.stepper = new PeriodicStep(() => this.syncAndTick(), this.options.tickMs);
   }
 
   /** Steps now and then every `tickMs` until `stop`. */
   async start(): Promise<void> {
-    await this.step();
-    this.interval = setInterval(() => void this.step(), this.options.tickMs);
+    await this.stepper.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.interval);
-    await this.running;
+    await this.stepper.stop();
   }
 
   /** Reloads the timer list at the next step (a configuration change). */
@@ -126,27 +125,22 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
     this.nextSyncAt = 0;
   }
 
-  /**
-   * One sync when due, then one tick. Steps never overlap: when Redis is slow a step is
-   * skipped rather than queued, so they cannot pile up.
-   */
+  /** One sync when due, then one tick; never overlapping another step. */
   async step(): Promise<void> {
-    if (this.running) return;
-    this.running = (async () => {
-      try {
-        if (this.now() >= this.nextSyncAt) {
-          this.nextSyncAt = this.now() + this.options.syncMs;
-          // A failed reload (Postgres down) keeps the last list: timers go on firing.
-          await this.sync().catch((error: Error) => this.emit('failed', error));
-        }
-        await this.tick();
-      } catch (error) {
-        this.emit('failed', error as Error);
-      } finally {
-        this.running = undefined;
+    await this.stepper.run();
+  }
+
+  private async syncAndTick(): Promise<void> {
+    try {
+      if (this.now() >= this.nextSyncAt) {
+        this.nextSyncAt = this.now() + this.options.syncMs;
+        // A failed reload (Postgres down) keeps the last list: timers go on firing.
+        await this.sync().catch((error: Error) => this.emit('failed', error));
       }
-    })();
-    await this.running;
+      await this.tick();
+    } catch (error) {
+      this.emit('failed', error as Error);
+    }
   }
 
   /** Makes the schedule hold exactly the source's timers. */
