@@ -28,6 +28,7 @@ import { ChannelRepository, CommunityRepository } from '@parley/db';
 import { createTestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, stopProcess, waitUntilReady, type AppProcess } from '@parley/launcher';
 import { Redis } from 'ioredis';
+import { FILTER_BENCH_TEXT, compareFilters, filterCpuCost } from './router-filters.js';
 import { percentile, redisBenchmark, table } from './support.js';
 
 const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -43,6 +44,8 @@ const PARTITIONS = 4;
 /** What an ingest at a 1 % sampling ratio writes: one event in a hundred carries a sampled trace context. */
 const SAMPLED_EVERY = 100;
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+/** `BENCH_FILTERS=1`: also compare throughput with the spam filters off and on (bench/router-filters.ts). */
+const FILTERS = process.env.BENCH_FILTERS === '1';
 
 // Compiled to dist/bench/: the apps are beside it in dist/apps.
 const distRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -98,7 +101,7 @@ function event(index: number): ChatEvent {
     channel: channels[index % channels.length]!,
     // A viewer per event: the per-author answer budget never applies.
     author: { id: `u${index}`, name: `viewer${index}`, displayName: `Viewer${index}`, roles: ['everyone'], isBot: false },
-    text: '!ping',
+    text: FILTERS ? FILTER_BENCH_TEXT : '!ping',
     kind: 'message',
     sentAt: now,
     receivedAt: now,
@@ -333,6 +336,12 @@ try {
   }
   console.log(`router benchmark: ${cpus().length} cores, ${THROUGHPUT_EVENTS} events per throughput run, Redis ${redisUrl()}; load ${load()}`);
 
+  const filterRows = FILTERS
+    ? [
+        ...(await compareFilters(database.pool, community.id, (routers, env) => throughput(() => startRouters(routers, env)).then((result) => result.eventsPerSecond))),
+        ...(await filterCpuCost(redis, uniquePrefix('bench-filters'))),
+      ]
+    : [];
   // The bare figure is taken before and after the routers' and averaged, so drift in the
   // machine's load during the run moves both sides of the ratio alike.
   const report = (label: string, result: Throughput, extra = '') =>
@@ -392,6 +401,7 @@ try {
     ...latencyRows('trace ids only', steady),
     ...latencyRows('1 % sampled export', steadySampled),
     { measure: 'load average (1/5/15) at the end', value: load() },
+    ...filterRows,
   ]));
   console.log('\n' + table(redisRows));
   console.log(

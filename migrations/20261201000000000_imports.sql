@@ -1,9 +1,7 @@
 -- Up Migration
 
--- The number viewers know a quote by (`!quote 42`). Imports keep the source's numbers;
--- null for quotes that never had one.
-ALTER TABLE quotes ADD COLUMN number integer NULL CONSTRAINT quotes_number_non_negative CHECK (number >= 0);
-CREATE UNIQUE INDEX quotes_community_number_unique ON quotes (community_id, number) WHERE number IS NOT NULL;
+-- Quotes' numbers (`quotes.number`) come from the chat-modules migration; imports set the
+-- source's number on insert and the numbering trigger keeps it.
 
 -- What an import wrote: which source a row came from (a re-run may update only its own
 -- rows, never a hand-made one of the same name) and the source's own text kept beside
@@ -55,5 +53,3 @@ CREATE TRIGGER import_jobs_set_updated_at BEFORE UPDATE ON import_jobs FOR EACH 
 
 DROP TABLE import_jobs;
 DROP TABLE import_items;
-DROP INDEX quotes_community_number_unique;
-ALTER TABLE quotes DROP COLUMN number;

@@ -10,6 +10,7 @@ import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck
 import { createRedisConnection, type ServiceStartup } from '@parley/runtime';
 import { WebhookUrlGuard } from '@parley/ssrf-guard';
 import type { FastifyServerOptions } from 'fastify';
+import { ChatModuleKeys, SpamFilters } from '@parley/chat-modules';
 import type { Logger } from 'pino';
 import { ApiGate, type Access, type RequestContext } from './api/access.js';
 import { ChangeWriter } from './api/change-writer.js';
@@ -88,7 +89,7 @@ export class HubModule {
     addResources(routes, resources);
     addAliasRoutes(routes, resources);
     addAuditRoutes(routes, { db: pool });
-    addLiveRoutes(routes, { db: pool, stats: new CommunityStats(redis, keys), tails, authenticator, communities });
+    addLiveRoutes(routes, { db: pool, stats: new CommunityStats(redis, keys), tails, authenticator, communities, filters: new SpamFilters(redis, new ChatModuleKeys(keys.prefix)) });
     const importJobs = new ImportJobs(pool, {
       onApplied: (communityId, result) => (result.affectsRouter ? writer.announce(communityId) : undefined),
       onUnexpectedError: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'import job failed'),

@@ -36,6 +36,20 @@ export const RouterConfigSchema = z.object({
   /** Hosts, addresses or CIDRs webhooks may reach although not public: keep equal to the hub's HUB_WEBHOOK_ALLOWLIST. */
   ROUTER_WEBHOOK_ALLOWLIST: csvList([]),
   ROUTER_MODULE_FALLBACK_TEXT: z.string().min(1).max(200).default('That command is unavailable right now; try again in a moment.'),
+  /** The built-in chat modules (timers, spam filters, module commands); `false` runs commands only. */
+  ROUTER_CHAT_MODULES: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  /** How often the timer schedule is looked at, and how often the timer list is reloaded. */
+  ROUTER_TIMER_TICK_MS: positiveInt(1_000),
+  ROUTER_TIMER_SYNC_MS: positiveInt(10_000),
+  /** How soon a due timer that may not post yet (offline, too few lines) is looked at again. */
+  ROUTER_TIMER_RECHECK_MS: positiveInt(15_000),
+  /** The least time between two timers posting in one channel. */
+  ROUTER_TIMER_SPACING_MS: positiveInt(30_000),
+  /** A channel counts as live while a viewer line was seen within this window (no platform sends a live signal yet). */
+  ROUTER_TIMER_LIVE_WINDOW_MS: positiveInt(600_000),
+  /** Time budget of one message's banned-pattern matching; a community's patterns over it are suspended for the second value. */
+  ROUTER_FILTER_PATTERN_BUDGET_MS: positiveInt(5),
+  ROUTER_FILTER_PATTERN_SUSPEND_MS: positiveInt(60_000),
   /** Apply pending migrations at start (under an advisory lock, so replicas migrate once). */
   PARLEY_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
 });

@@ -1,14 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamConsumer, StreamProducer } from '@parley/bus';
+import { ChatLines, ChatModuleKeys, ChatModules, Giveaways, PatternMatcher, ReminderScheduler, SpamFilters, TimerScheduler } from '@parley/chat-modules';
 import { ChannelConfigCache, CommandEngine, CommandLedger, CommunityStats, EventRouter, type ChannelConfig } from '@parley/commands';
 import { StreamKeys } from '@parley/contracts';
-import { ChannelRepository, CommandRepository, createPool, migrate } from '@parley/db';
+import { ChannelRepository, ChatModuleRepository, CommandRepository, createPool, migrate } from '@parley/db';
 import { WebhookModuleClient } from '@parley/modules';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
 import { createRedisConnection, type ServiceStartup } from '@parley/runtime';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { RepositoryCommandAdmin } from './command-admin.js';
+import { ChatModuleMetrics } from './chat-modules.metrics.js';
 import type { RouterConfig } from './config.js';
 import { RouterMetrics } from './router.metrics.js';
 import { RouterRunner } from './router.runner.js';
@@ -25,11 +27,15 @@ export class RouterModule {
     const pool: pg.Pool = createPool(config.DATABASE_URL);
     const channels = new ChannelRepository(pool);
     const commands = new CommandRepository(pool);
+    const chatModuleRows = new ChatModuleRepository(pool);
 
     const cache = new ChannelConfigCache(async (platform, channelId): Promise<ChannelConfig | null> => {
       const channel = await channels.findByPlatformChannel(platform, channelId);
       if (!channel || !channel.enabled) return null;
-      const community = await commands.loadCommunityConfig(channel.communityId);
+      const [community, moduleSettings] = await Promise.all([
+        commands.loadCommunityConfig(channel.communityId),
+        config.ROUTER_CHAT_MODULES ? chatModuleRows.moduleSettings(channel.communityId) : undefined,
+      ]);
       if (!community) return null;
       return {
         communityId: community.community.id,
@@ -38,6 +44,7 @@ export class RouterModule {
         cooldownNotice: community.community.cooldownNotice,
         commands: community.commands,
         modules: community.modules,
+        moduleSettings,
       };
     }, {
       ttlMs: config.ROUTER_CONFIG_TTL_MS,
@@ -47,11 +54,9 @@ export class RouterModule {
     });
 
     const producer = new StreamProducer(redis);
-    const ledger = new CommandLedger(redis, {
-      keyPrefix: config.PARLEY_KEY_PREFIX,
-      // A charge must be remembered as long as its event could still be redelivered and answered.
-      chargeTtlSeconds: Math.ceil((2 * config.ROUTER_MAX_EVENT_AGE_MS) / 1_000) + 60,
-    });
+    // A charge (or a module's change) must be remembered as long as its event could still be redelivered and answered.
+    const ledgerTtlSeconds = Math.ceil((2 * config.ROUTER_MAX_EVENT_AGE_MS) / 1_000) + 60;
+    const ledger = new CommandLedger(redis, { keyPrefix: config.PARLEY_KEY_PREFIX, chargeTtlSeconds: ledgerTtlSeconds });
     const modules = new WebhookModuleClient({
       fallbackText: config.ROUTER_MODULE_FALLBACK_TEXT,
       allowList: config.ROUTER_WEBHOOK_ALLOWLIST,
@@ -68,8 +73,38 @@ export class RouterModule {
       answerBudget: (event, communityId) =>
         ledger.spendAnswerBudget(communityId, `${event.platform}:${event.author.id}`, config.ROUTER_ANSWERS_PER_AUTHOR, config.ROUTER_ANSWERS_WINDOW_MS),
       mayNotifyCooldown: (event, communityId) => ledger.claimCooldownNotice(communityId, event.author.id, config.ROUTER_COOLDOWN_NOTICE_INTERVAL_S),
+      counters: chatModuleRows,
     });
-    const router = new EventRouter(engine, cache, producer, { keys, maxEventAgeMs: config.ROUTER_MAX_EVENT_AGE_MS });
+    const moduleKeys = new ChatModuleKeys(config.PARLEY_KEY_PREFIX);
+    const lines = new ChatLines(redis, moduleKeys);
+    const filters = new SpamFilters(redis, moduleKeys, {
+      patterns: new PatternMatcher({ budgetMs: config.ROUTER_FILTER_PATTERN_BUDGET_MS, suspendMs: config.ROUTER_FILTER_PATTERN_SUSPEND_MS }),
+    });
+    const timers = new TimerScheduler(redis, moduleKeys, chatModuleRows, lines, producer, {
+      actionsStream: (platform) => keys.actions(platform),
+      tickMs: config.ROUTER_TIMER_TICK_MS,
+      syncMs: config.ROUTER_TIMER_SYNC_MS,
+      recheckMs: config.ROUTER_TIMER_RECHECK_MS,
+      spacingMs: config.ROUTER_TIMER_SPACING_MS,
+      liveWindowMs: config.ROUTER_TIMER_LIVE_WINDOW_MS,
+    });
+    const reminders = new ReminderScheduler(redis, moduleKeys, producer, { actionsStream: (platform) => keys.actions(platform), tickMs: config.ROUTER_TIMER_TICK_MS });
+    const router = new EventRouter(engine, cache, producer, {
+      keys,
+      maxEventAgeMs: config.ROUTER_MAX_EVENT_AGE_MS,
+      modules: config.ROUTER_CHAT_MODULES
+        ? new ChatModules({
+            redis,
+            keys: moduleKeys,
+            lines,
+            filters,
+            giveaways: new Giveaways(redis, moduleKeys, chatModuleRows),
+            reminders,
+            store: chatModuleRows,
+            appliedTtlSeconds: ledgerTtlSeconds,
+          })
+        : undefined,
+    });
     const consumer = new StreamConsumer(redis, {
       streams: keys.allEventPartitions(),
       group: 'router',
@@ -89,10 +124,11 @@ export class RouterModule {
     health.register('redis', redisReady).register('startup', startup.check);
     // Postgres down is degraded, not unready: the router answers from its cache.
     const metrics = new RouterMetrics(registry, { consumer, router, cache, modules }, logger);
+    new ChatModuleMetrics(registry, { timers, filters, reminders }, logger);
     // What the hub shows as a community's stats; losing a count is better than failing an event.
     const stats = new CommunityStats(redis, keys);
     router.on('routed', (routed) => stats.record(routed));
-    const runner = new RouterRunner({ redis, pool, consumer, cache, modules, stats, keys, logger });
+    const runner = new RouterRunner({ redis, pool, consumer, cache, modules, stats, keys, logger, timers: config.ROUTER_CHAT_MODULES ? timers : undefined, reminders: config.ROUTER_CHAT_MODULES ? reminders : undefined });
     // Its cache is empty at start: events consumed before Postgres first answers could only fail.
     startup.dependsOn('redis', redisReady).dependsOn('postgres', postgresCheck(pool));
     if (config.PARLEY_MIGRATE_ON_START) startup.step('migrations', ['postgres'], () => migrate(config.DATABASE_URL));

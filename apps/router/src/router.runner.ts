@@ -1,5 +1,6 @@
 import type { BeforeApplicationShutdown } from '@nestjs/common';
 import type { StreamConsumer } from '@parley/bus';
+import type { ReminderScheduler, TimerScheduler } from '@parley/chat-modules';
 import type { ChannelConfigCache, CommunityStats } from '@parley/commands';
 import { decodeConfigChange, type StreamKeys } from '@parley/contracts';
 import type { WebhookModuleClient } from '@parley/modules';
@@ -17,6 +18,9 @@ interface RouterRunnerDeps {
   stats: CommunityStats;
   keys: StreamKeys;
   logger: Logger;
+  /** Absent when the chat modules are switched off. */
+  timers?: TimerScheduler;
+  reminders?: ReminderScheduler;
 }
 
 /** Starts consuming (a start-up step: Redis and Postgres answer); on shutdown finishes the batch in hand first. */
@@ -31,6 +35,7 @@ export class RouterRunner implements BeforeApplicationShutdown {
       const change = decodeConfigChange(message);
       if (change) cache.invalidateCommunity(change.communityId);
       else cache.invalidateAll();
+      this.deps.timers?.refresh();
     });
   }
 
@@ -40,10 +45,14 @@ export class RouterRunner implements BeforeApplicationShutdown {
     await consumer.start();
     // Losing an interval of counts is better than failing an event.
     this.deps.stats.start((error) => logger.debug({ err: error.message }, 'stats not written'));
+    await this.deps.timers?.start();
+    await this.deps.reminders?.start();
     logger.info({ streams: keys.allEventPartitions() }, 'consuming chat events');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.deps.timers?.stop();
+    await this.deps.reminders?.stop();
     await this.deps.consumer.stop();
     await this.deps.stats.stop().catch(() => undefined);
     this.deps.modules.close();

@@ -2,7 +2,7 @@ import { chatActionId, type ChatAction, type ChatEvent, type Platform } from '@p
 import type { ChargeResult, CommandLedger } from './command-ledger.js';
 import { parseInvocation, type Invocation } from './invocation.js';
 import { meetsRole } from './roles.js';
-import { renderTemplate, sanitizeForPlatform } from './template.js';
+import { countersIn, renderTemplate, sanitizeForPlatform } from './template.js';
 import type { ChannelConfig, CommandSpec, ModuleSpec } from './types.js';
 
 export type Outcome = 'answered' | 'not-a-command' | 'unknown-command' | 'denied' | 'disabled' | 'cooldown' | 'throttled' | 'error';
@@ -56,6 +56,8 @@ export interface CommandEngineServices {
   answerBudget?: (event: ChatEvent, communityId: string) => Promise<boolean>;
   /** Whether a cooldown notice may go to this viewer now (rate-limits the notices themselves). */
   mayNotifyCooldown?: (event: ChatEvent, communityId: string) => Promise<boolean>;
+  /** The community's named counters, for `$(counter name)`; without it they render as unavailable. */
+  counters?: { readCounters(communityId: string, names: readonly string[]): Promise<Map<string, number>> };
 }
 
 const NAME = /^[a-z0-9_]{1,32}$/u;
@@ -135,7 +137,9 @@ export class CommandEngine {
       return { outcome: answer.kind === 'reply' ? 'answered' : 'error', command: command.name, actions: [reply(event, text)] };
     }
 
-    const text = renderTemplate(command.response, { ...templateContext(event, invocation), count });
+    const counterNames = countersIn(command.response);
+    const counters = counterNames.length ? await this.services.counters?.readCounters(config.communityId, counterNames).catch(() => undefined) : undefined;
+    const text = renderTemplate(command.response, { ...templateContext(event, invocation), count, counters });
     return { outcome: 'answered', command: command.name, actions: [reply(event, text)] };
   }
 

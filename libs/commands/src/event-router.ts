@@ -1,22 +1,33 @@
 import { EventEmitter } from 'node:events';
 import type { BusEntry } from '@parley/bus';
 import { PermanentError } from '@parley/bus';
-import { ContractError, decodeChatEvent, type ChatAction, type Platform, type StreamKeys } from '@parley/contracts';
+import { ContractError, decodeChatEvent, type ChatAction, type ChatEvent, type Platform, type StreamKeys } from '@parley/contracts';
 import type { ChannelConfigCache } from './config-cache.js';
 import type { CommandEngine, Outcome } from './engine.js';
+import type { ChannelConfig } from './types.js';
 
 /** Writes an event's actions at most once: the bus's `StreamProducer.publishOnce`. */
 export interface ActionPublisher {
   publishOnce(markKey: string, markTtlSeconds: number, messages: Array<{ stream: string; payload: object }>): Promise<boolean>;
 }
 
+/**
+ * The built-in chat modules (spam filters, module commands, line counts for timers): they
+ * see every event of an owned channel before the command engine, and may take it over.
+ */
+export interface ChatModuleHook {
+  /** null: the command engine decides. Otherwise these actions are the event's, and the engine does not run. */
+  inspect(event: ChatEvent, config: ChannelConfig): Promise<{ outcome: 'filtered' | 'answered'; command?: string; actions: ChatAction[] } | null>;
+}
+
 export interface EventRouterOptions {
   keys: StreamKeys;
   /** A command older than this when it is processed is dropped, not answered hours late. */
   maxEventAgeMs: number;
+  modules?: ChatModuleHook;
 }
 
-export type RouteOutcome = Outcome | 'expired' | 'unowned' | 'duplicate';
+export type RouteOutcome = Outcome | 'filtered' | 'expired' | 'unowned' | 'duplicate';
 
 export interface RoutedEvent {
   platform: Platform;
@@ -72,7 +83,7 @@ export class EventRouter extends EventEmitter<EventRouterEvents> {
     if (!config) return void report('unowned');
     owner = { communityId: config.communityId, channelId: config.channelId };
 
-    const decision = await this.engine.decide(event, config);
+    const decision = (await this.options.modules?.inspect(event, config)) ?? (await this.engine.decide(event, config));
     if (decision.actions.length === 0) return void report(decision.outcome);
     const written = await this.publisher.publishOnce(
       this.options.keys.key('handled', event.id),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_LENGTH, renderTemplate, type TemplateContext } from './template.js';
+import { MAX_MESSAGE_LENGTH, countersIn, renderTemplate, type TemplateContext } from './template.js';
 
 const ctx: TemplateContext = { platform: 'twitch', user: 'Ann', channel: 'demo', args: ['@Bob', 'two'], count: 7, random: () => 0.5 };
 
@@ -7,6 +7,8 @@ describe('renderTemplate', () => {
   it('fills the variables viewers know', () => {
     expect(renderTemplate('$(user) hugs $(touser) in $(channel): $(2)', ctx)).toBe('Ann hugs Bob in demo: two');
     expect(renderTemplate('said: $(query)', ctx)).toBe('said: @Bob two');
+    expect(renderTemplate('deaths: $(counter Deaths), wins: $(counter wins)', { ...ctx, counters: new Map([['deaths', 12]]) })).toBe('deaths: 12, wins: [no counter wins]');
+    expect(countersIn('$(counter deaths) and $(counter DEATHS) and $(counter wins)')).toEqual(['deaths', 'wins']);
     expect(renderTemplate('run $(count) times', ctx)).toBe('run 7 times');
   });
 

@@ -8,6 +8,8 @@ export interface TemplateContext {
   args: string[];
   /** The command's counter after this run, when it is counted. */
   count?: number | null;
+  /** The community's named counters the template mentions (`$(counter deaths)`). */
+  counters?: ReadonlyMap<string, number>;
   random?: () => number;
 }
 
@@ -20,7 +22,7 @@ const VARIABLE = /\$\(([a-z][a-z0-9_]{0,31}|[1-9])(?:\s+([^()]{0,200}))?\)/giu;
 /**
  * Renders a response template. Variables use Nightbot's `$(name args)` syntax, which
  * streamers know: `$(user)`, `$(touser)`, `$(channel)`, `$(1)`…`$(9)`, `$(query)`,
- * `$(count)`, `$(random 1-100)`, `$(pick a|b|c)`.
+ * `$(count)`, `$(counter name)`, `$(random 1-100)`, `$(pick a|b|c)`.
  *
  * Templates are data: one pass of lookups, never evaluation, so a viewer's argument that
  * contains `$(…)` stays text. An unknown or malformed variable renders as a visible
@@ -45,6 +47,10 @@ export function renderTemplate(template: string, context: TemplateContext): stri
         return context.args.join(' ');
       case 'count':
         return context.count == null ? '[count unavailable]' : String(context.count);
+      case 'counter': {
+        const value = context.counters?.get(argument.toLowerCase());
+        return value === undefined ? `[no counter ${argument.slice(0, 64)}]` : String(value);
+      }
       case 'random':
         return randomInRange(argument, random);
       case 'pick': {
@@ -86,4 +92,11 @@ export function sanitizeForPlatform(text: string, platform: Platform): string {
   }
   const max = MAX_MESSAGE_LENGTH[platform];
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+const COUNTER_VARIABLE = /\$\(counter\s+([a-z0-9][a-z0-9_-]{0,63})\s*\)/giu;
+
+/** The names of the counters a template mentions (`$(counter deaths)` → `deaths`), lower-cased. */
+export function countersIn(template: string): string[] {
+  return [...new Set(Array.from(template.matchAll(COUNTER_VARIABLE), (match) => match[1]!.toLowerCase()))];
 }

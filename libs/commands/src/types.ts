@@ -36,4 +36,6 @@ export interface ChannelConfig {
   modules?: ModuleSpec[];
   /** Tell a viewer, briefly and rarely, that a command is on cooldown instead of staying silent. */
   cooldownNotice?: boolean;
+  /** Settings of the built-in chat modules (module name → settings document), as the hub stores them. */
+  moduleSettings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }

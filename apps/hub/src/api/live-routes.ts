@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { SpamFilters } from '@parley/chat-modules';
 import { CommandEngine, type ChannelConfig, type CommunityStats } from '@parley/commands';
 import type { ChatEvent } from '@parley/contracts';
 import type { Authenticator } from '@parley/api-auth';
-import { CommandRepository, hubTable, type CommunityAdminRepository, type Queryable } from '@parley/db';
+import { ChatModuleRepository, CommandRepository, hubTable, type CommunityAdminRepository, type Queryable } from '@parley/db';
 import { HttpProblem, type RouteRegistry } from '@parley/http-api';
 import { z } from 'zod';
 import { communityNotFound, type Access, type RequestContext } from './access.js';
@@ -15,6 +16,8 @@ export interface LiveRoutesDeps {
   tails: LiveTails;
   authenticator: Pick<Authenticator, 'isCurrent'>;
   communities: Pick<CommunityAdminRepository, 'find'>;
+  /** Only its stateless preview is used: the dry run records no strike. */
+  filters: SpamFilters;
 }
 
 const SHARE = { key: 'this API key', community: 'this community' } as const;
@@ -41,10 +44,21 @@ const DryRunRequest = z.strictObject({
   user: z.string().min(1).max(64).default('viewer').describe("The viewer's display name"),
 });
 const DryRunResult = z.object({
-  outcome: z.string().describe('answered, not-a-command, unknown-command, denied, disabled, module (a webhook module would answer), manage (would change commands)'),
+  outcome: z
+    .string()
+    .describe('answered, not-a-command, unknown-command, denied, disabled, module (a webhook module would answer), manage (would change commands), filtered (a spam filter acts instead)'),
   command: z.string().nullable(),
   answers: z.array(z.string()),
   module: z.string().nullable().describe('The webhook module that would be called'),
+  filter: z
+    .object({
+      name: z.string().describe('The spam filter the line breaks'),
+      reason: z.string(),
+      firstStrike: z.string().describe("The ladder's first rung: delete, warn, timeout, ban"),
+      mode: z.enum(['enforced', 'dry-run', 'unsupported']).describe('dry-run: the filter only counts; unsupported: the platform cannot act yet, so it only counts'),
+    })
+    .nullable()
+    .describe('The spam filter the line breaks (permits and repeats, which need history, are not judged), or null'),
 });
 const Stats = z.object({
   commandsRun: z.number().int(),
@@ -58,6 +72,7 @@ const MANAGE = new Set(['addcom', 'editcom', 'delcom']);
 /** Stats, the dry run and the live tail: what the bot does, rather than how it is configured. */
 export function addLiveRoutes(registry: RouteRegistry<Access, RequestContext>, deps: LiveRoutesDeps): void {
   const commands = new CommandRepository(deps.db);
+  const moduleRows = new ChatModuleRepository(deps.db);
   const channels = hubTable(deps.db, 'channels');
   // No ledger, modules, admin or budget: a dry run charges, calls and changes nothing.
   const engine = new CommandEngine();
@@ -96,6 +111,7 @@ export function addLiveRoutes(registry: RouteRegistry<Access, RequestContext>, d
         cooldownNotice: loaded.community.cooldownNotice,
         commands: loaded.commands,
         modules: loaded.modules,
+        moduleSettings: await moduleRows.moduleSettings(params.communityId),
       };
       const now = new Date().toISOString();
       const event: ChatEvent = {
@@ -109,18 +125,26 @@ export function addLiveRoutes(registry: RouteRegistry<Access, RequestContext>, d
         sentAt: now,
         receivedAt: now,
       };
+      const hit = await deps.filters.preview(event, config);
+      const filter = hit && {
+        name: hit.filter,
+        reason: hit.reason,
+        firstStrike: hit.step.action,
+        mode: hit.dryRun === false ? ('enforced' as const) : hit.dryRun === 'settings' ? ('dry-run' as const) : ('unsupported' as const),
+      };
+      if (filter?.mode === 'enforced') return { status: 200, body: { outcome: 'filtered', command: null, answers: [], module: null, filter } };
       const plan = engine.plan(event, config);
       if (plan.outcome === 'run' && typeof plan.command !== 'string' && plan.command.moduleId) {
         const module = loaded.modules.find((candidate) => candidate.id === (plan.command as { moduleId: string }).moduleId);
-        return { status: 200, body: { outcome: 'module', command: plan.command.name, answers: [], module: module?.name ?? null } };
+        return { status: 200, body: { outcome: 'module', command: plan.command.name, answers: [], module: module?.name ?? null, filter } };
       }
       if (plan.outcome === 'run' && typeof plan.command === 'string' && MANAGE.has(plan.command)) {
-        return { status: 200, body: { outcome: 'manage', command: plan.command, answers: [], module: null } };
+        return { status: 200, body: { outcome: 'manage', command: plan.command, answers: [], module: null, filter } };
       }
       const decision = await engine.decide(event, config);
       return {
         status: 200,
-        body: { outcome: decision.outcome, command: decision.command ?? null, answers: decision.actions.map((action) => action.text), module: null },
+        body: { outcome: decision.outcome, command: decision.command ?? null, answers: decision.actions.map((action) => action.text), module: null, filter },
       };
     },
   });

@@ -1,3 +1,4 @@
+import { InvalidPatternError, MODULE_SETTINGS, compilePattern } from '@parley/chat-modules';
 import { CommandRepository, hubTable as table, type HubCommand, type HubWebhookModule, type Queryable } from '@parley/db';
 import { HttpProblem, type RouteRegistry } from '@parley/http-api';
 import { UnsafeUrlError, type WebhookUrlGuard } from '@parley/ssrf-guard';
@@ -46,6 +47,24 @@ async function prepareCommand(tx: Queryable, communityId: string, fields: Fields
   }
   await assertNoClash(tx, communityId, fields, existing);
   return fields;
+}
+
+/** 422 unless a built-in module's settings are valid for it (the router would otherwise ignore them). */
+function assertModuleSettings(module: string, settings: unknown): void {
+  if (settings === undefined || !Object.hasOwn(MODULE_SETTINGS, module)) return;
+  const parsed = MODULE_SETTINGS[module as keyof typeof MODULE_SETTINGS].safeParse(settings);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((issue) => ({ location: 'body', field: ['settings', ...issue.path].join('.'), message: issue.message }));
+    throw new HttpProblem(422, `settings: not valid for the ${module} module (${errors[0]!.field}: ${errors[0]!.message}).`, { extensions: { errors } });
+  }
+  for (const pattern of 'patterns' in parsed.data ? parsed.data.patterns.patterns : []) {
+    try {
+      compilePattern(pattern);
+    } catch (error) {
+      if (error instanceof InvalidPatternError) throw new HttpProblem(422, `settings.patterns: ${error.message} (RE2 syntax: no backreferences or lookaround).`);
+      throw error;
+    }
+  }
 }
 
 /** Adds every community-owned resource served as plain CRUD, and the aliases of commands. */
@@ -121,6 +140,10 @@ export function addResources(registry: RouteRegistry<Access, RequestContext>, de
     create: S.NewModuleSetting,
     patch: S.ModuleSettingPatch,
     affectsRouter: true,
+    prepare: async (_tx, _communityId, fields, existing) => {
+      assertModuleSettings((fields.module as string | undefined) ?? existing!.module, fields.settings);
+      return fields;
+    },
   }, common);
 
   addScopedResource(registry, {
@@ -153,7 +176,8 @@ export function addResources(registry: RouteRegistry<Access, RequestContext>, de
     entity: S.Timer,
     create: S.NewTimer,
     patch: S.TimerPatch,
-    affectsRouter: false,
+    // Routers reload their timer schedule on the notice.
+    affectsRouter: true,
     prepare: async (tx, communityId, fields) => {
       await assertOwnChannels(tx, communityId, fields.channelIds);
       return fields;

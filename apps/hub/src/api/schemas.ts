@@ -173,7 +173,15 @@ const settings = z
 export const NewModuleSetting = z.strictObject({ module: slugLike, settings });
 export const ModuleSettingPatch = z.strictObject({ settings: settings.optional() });
 
-export const Quote = z.object({ id: uuid, communityId: uuid, text: z.string(), attributedTo: z.string().nullable(), ...timestamps });
+export const Quote = z.object({
+  id: uuid,
+  communityId: uuid,
+  number: z.number().int().describe('Per community, never reused after a deletion (`!quote 42`)'),
+  text: z.string(),
+  attributedTo: z.string().nullable(),
+  addedBy: z.string().nullable().describe('The viewer who added it from chat; null when added through the hub'),
+  ...timestamps,
+});
 export const NewQuote = z.strictObject({ text: text(500), attributedTo: text(100).nullable().optional() });
 export const QuotePatch = NewQuote.partial();
 
@@ -208,7 +216,7 @@ export const AuditEntry = z.object({
   id: z.string(),
   communityId: uuid.nullable(),
   actor: z.string().describe("The API key's prefix, or platform-admin"),
-  action: z.enum(['create', 'update', 'delete', 'revoke']),
+  action: z.enum(['create', 'update', 'delete', 'revoke', 'draw']).describe('draw: a giveaway draw from chat (after: seed, entries, winner)'),
   resource: z.string(),
   resourceId: z.string(),
   before: z.unknown(),

@@ -77,15 +77,17 @@ export const HUB_TABLES = {
   },
   quotes: {
     table: 'quotes',
-    columns: ['id', 'community_id', 'text', 'attributed_to'],
+    columns: ['id', 'community_id', 'number', 'text', 'attributed_to', 'added_by'],
     key: 'id',
     keyIsUuid: true,
     writable: { text: 'text', attributedTo: 'attributed_to' },
     toEntity: (row: Row): Entity<Quote> => ({
       id: row.id as string,
       communityId: row.community_id as string,
+      number: row.number as number,
       text: row.text as string,
       attributedTo: row.attributed_to as string | null,
+      addedBy: row.added_by as string | null,
     }),
   },
   counters: {

@@ -126,8 +126,12 @@ export interface HubWebhookModule extends Timestamps {
 export interface Quote extends Timestamps {
   id: string;
   communityId: string;
+  /** Per community, never given again after a deletion (`!quote 42`). */
+  number: number;
   text: string;
   attributedTo: string | null;
+  /** The viewer who added it from chat; null when added through the hub. */
+  addedBy: string | null;
 }
 
 export interface Counter extends Timestamps {
@@ -186,7 +190,8 @@ export interface NewApiKey {
   scopes: ApiKeyScope[];
 }
 
-export type AuditAction = 'create' | 'update' | 'delete' | 'revoke';
+/** `draw`: a giveaway's draw, recorded with its seed and entries so anyone can recompute it. */
+export type AuditAction = 'create' | 'update' | 'delete' | 'revoke' | 'draw';
 
 export interface NewAuditEntry {
   communityId: string | null;

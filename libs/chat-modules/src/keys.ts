@@ -1,0 +1,80 @@
+import type { Platform } from '@parley/contracts';
+
+/**
+ * Every Redis key the chat modules use, built in one place. The timer schedule's keys share
+ * the hash tag `{timers}` because one script touches them together (Redis Cluster needs one
+ * slot per script); the per-channel and per-user keys are each touched alone.
+ */
+export class ChatModuleKeys {
+  constructor(readonly prefix: string) {}
+
+  /** ZSET: timer member → when the schedule next looks at it (ms since the epoch). */
+  timerDue(): string {
+    return `${this.prefix}:{timers}:due`;
+  }
+
+  /** HASH: per timer member its line baseline, in-flight slot; per channel when a timer last fired there. */
+  timerState(): string {
+    return `${this.prefix}:{timers}:state`;
+  }
+
+  /** Mark that one firing of a timer was published (the firing's idempotency key). */
+  timerFired(member: string, slot: string): string {
+    return `${this.prefix}:timer-fired:${member}:${slot}`;
+  }
+
+  /** HASH of one platform channel: `lines` (monotonic count of viewers' chat lines), `lastAt` (ms). */
+  chatLines(platform: Platform, platformChannelId: string): string {
+    return `${this.prefix}:chat-lines:${platform}:${platformChannelId}`;
+  }
+
+  /** HASH of one viewer's strikes: `count`, `lastAt`. Dry runs keep their own ladder. */
+  strikes(communityId: string, platform: Platform, userId: string, dryRun: boolean): string {
+    return `${this.prefix}:strikes${dryRun ? ':dry' : ''}:${communityId}:${platform}:${userId}`;
+  }
+
+  /** A viewer's `!permit`: present while they may post a link. */
+  permit(communityId: string, platform: Platform, userName: string): string {
+    return `${this.prefix}:permit:${communityId}:${platform}:${userName.toLowerCase()}`;
+  }
+
+  /** Mark that a chat event's change (a quote added, a counter changed) was applied: redelivery applies nothing. */
+  applied(eventId: string): string {
+    return `${this.prefix}:module-applied:${eventId}`;
+  }
+
+  /** HASH of a community's giveaway: id, status, openUntil, seed, commitment, round, winners. Shares its tag with the entries. */
+  giveawayState(communityId: string): string {
+    return `${this.prefix}:giveaway:{${communityId}}:state`;
+  }
+
+  /** HASH of the giveaway's entries: user id → entry JSON. */
+  giveawayEntries(communityId: string): string {
+    return `${this.prefix}:giveaway:{${communityId}}:entries`;
+  }
+
+  /** ZSET: reminder id → when it is due (ms). Reminder keys share the tag `{reminders}`. */
+  reminderDue(): string {
+    return `${this.prefix}:{reminders}:due`;
+  }
+
+  /** HASH: reminder id → reminder JSON. */
+  reminderItems(): string {
+    return `${this.prefix}:{reminders}:items`;
+  }
+
+  /** SET: a viewer's pending reminder ids (their limit). */
+  viewerReminders(communityId: string, platform: Platform, userId: string): string {
+    return `${this.prefix}:{reminders}:viewer:${communityId}:${platform}:${userId}`;
+  }
+
+  /** Mark that a reminder was posted. */
+  reminderSent(id: string): string {
+    return `${this.prefix}:reminder-sent:${id}`;
+  }
+
+  /** HASH of a viewer's last message in a channel: `hash`, `count`. */
+  repeats(communityId: string, platform: Platform, channelId: string, userId: string): string {
+    return `${this.prefix}:repeats:${communityId}:${platform}:${channelId}:${userId}`;
+  }
+}
