@@ -105,6 +105,25 @@ describe.each(['break-before-make', 'make-before-break'] as const)('sharded Twit
     for (const manager of managers) if (manager.child.exitCode === null && (await assignment(manager)).leader) return manager;
     return undefined;
   };
+  /** Channels a pod has joined, from its own gauge. */
+  const joinedBy = async (pod: AppProcess) => {
+    const metrics = await (await fetch(`http://127.0.0.1:${pod.port}/metrics`)).text();
+    return Number(/^parley_twitch_joined_channels(?:\{[^}]*\})? (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
+  };
+  /**
+   * No hand-over in flight: every channel is joined by one connection and every pod has
+   * joined exactly what the published assignment gives it. (Every channel joined once is not
+   * enough: right after a rebalance is published the old owners still hold everything and
+   * the new owner has not started joining.)
+   */
+  const settled = async (): Promise<true | undefined> => {
+    if (!joinedOnce()) return undefined;
+    const current = await leader();
+    const placed = current && (await assignment(current)).platforms.twitch?.pods;
+    if (!placed || Object.keys(placed).length !== pods.size) return undefined;
+    for (const [id, pod] of pods) if ((await joinedBy(pod)) !== placed[id]) return undefined;
+    return true;
+  };
 
   /** Event ids on the bus, with how often each was published. */
   async function publishedEvents(): Promise<Map<string, number>> {
@@ -125,7 +144,7 @@ describe.each(['break-before-make', 'make-before-break'] as const)('sharded Twit
       const candidate = await assignment(current);
       return Object.keys(candidate.platforms.twitch?.pods ?? {}).length === 3 ? candidate : undefined;
     }, 60_000, 'an assignment over three pods');
-    await eventually(() => (joinedOnce() ? true : undefined), 60_000, 'every channel joined once');
+    await eventually(settled, 60_000, 'every channel joined once, by the pod the assignment gives it');
     expect(view.platforms.twitch?.units).toBe(300);
     expect(Object.keys(view.platforms.twitch?.pods ?? {}).sort()).toEqual(['pod-0', 'pod-1', 'pod-2']);
     for (const load of Object.values(view.platforms.twitch!.pods)) expect(load).toBeLessThanOrEqual(Math.ceil(1.05 * 100));
@@ -134,6 +153,7 @@ describe.each(['break-before-make', 'make-before-break'] as const)('sharded Twit
   }, 150_000);
 
   it('hands a SIGTERMed pod channels over: no double joins, or no missed message, and nothing published twice', async () => {
+    await eventually(settled, 30_000, 'no hand-over in flight before the SIGTERM');
     doubleJoins.length = 0;
     overlaps.length = 0;
     const before = (await assignment((await leader())!)).platforms.twitch!;
