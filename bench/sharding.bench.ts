@@ -20,7 +20,7 @@ import {
   loadsOf,
   movedUnits,
   ringPosition,
-  type Placement,
+  type PlacementView,
   type PlacementStrategy,
 } from '@parley/sharding';
 import { table } from './support.js';
@@ -40,7 +40,7 @@ const channels = (count: number) => Array.from({ length: count }, (_, i) => `cha
 const podName = (i: number) => `ingest-twitch-${i}`;
 const pods = (count: number) => Array.from({ length: count }, (_, i) => podName(i));
 const load = () => `load average ${loadavg().map((value) => value.toFixed(2)).join(', ')} (uptime)`;
-const maxOverMean = (placement: Placement, members: readonly string[], unitCount: number) =>
+const maxOverMean = (placement: PlacementView, members: readonly string[], unitCount: number) =>
   Math.max(...loadsOf(placement, members).values()) / (unitCount / members.length);
 
 /** Wall and CPU milliseconds of `run` (CPU: this process, so other work on the machine shows only in wall time). */
@@ -52,6 +52,8 @@ function timed<T>(run: () => T): { result: T; wallMs: number; cpuMs: number } {
   const used = process.cpuUsage(cpu);
   return { result, wallMs, cpuMs: (used.user + used.system) / 1000 };
 }
+
+type Timed = { result: PlacementView; wallMs: number; cpuMs: number };
 
 function optionsOf(strategy: PlacementStrategy): { virtualNodes: number; loadFactor?: number } {
   return (strategy as unknown as { options: { virtualNodes: number; loadFactor?: number } }).options;
@@ -166,16 +168,16 @@ function large(): void {
   const members = pods(LARGE_PODS);
   const sticky = new StickyBoundedLoadPlacement();
   console.log(`\n3. ${LARGE_UNITS} channels on ${LARGE_PODS} pods, ${describeStrategy(sticky)} (target: placement < ${LARGE_TARGET_MS} ms); ${load()}\n`);
-  const bare = timed(() => {
+  const bare: Timed = timed(() => {
     const placed = new Map<string, string>();
     for (const id of units) placed.set(id, members[ringPosition(id) % LARGE_PODS]!);
     return placed;
   });
-  const scratch = timed(() => sticky.place(units, members));
+  const scratch: Timed = timed(() => sticky.place(units, members));
   const grown = [...members, podName(LARGE_PODS)];
   const shrunk = members.filter((_, i) => i !== Math.floor(LARGE_PODS / 2));
   const leaverUnits = [...scratch.result.values()].filter((member) => member === members[Math.floor(LARGE_PODS / 2)]).length;
-  const steps: Array<{ step: string; run: typeof scratch; members: string[]; minimum?: number }> = [
+  const steps: Array<{ step: string; run: Timed; members: string[]; minimum?: number }> = [
     { step: 'bare baseline: hash every id, fill a Map', run: bare, members },
     { step: 'first placement (no previous)', run: scratch, members },
     { step: 'same pods, fed the last (a standby taking over)', run: timed(() => sticky.place(units, members, scratch.result)), members, minimum: 0 },

@@ -6,12 +6,13 @@ export {
   DefaultStickyOptions,
   loadsOf,
   movedUnits,
+  Placement,
   ringPosition,
   StickyBoundedLoadPlacement,
   type AssignableUnit,
   type BoundedLoadOptions,
   type ConsistentHashOptions,
-  type Placement,
+  type PlacementView,
   type PlacementStrategy,
 } from './placement.js';
 export { Notice, ShardingKeys } from './keys.js';

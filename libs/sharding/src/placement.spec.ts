@@ -18,8 +18,9 @@ describe.each(strategies.map((strategy) => [strategy.name, strategy] as const))(
   it('is deterministic: the same membership in any order gives the same placement', () => {
     const placement = strategy.place(units, pods);
     const shuffled = [...pods].reverse();
-    expect(strategy.place([...units].reverse(), shuffled)).toEqual(placement);
-    expect(strategy.place(units, [...pods, pods[0]!])).toEqual(placement);
+    // Compared as maps: a Placement keeps its units in the order given.
+    expect(new Map(strategy.place([...units].reverse(), shuffled))).toEqual(new Map(placement));
+    expect(new Map(strategy.place(units, [...pods, pods[0]!]))).toEqual(new Map(placement));
   });
 
   it('places every unit on a member', () => {
@@ -147,7 +148,16 @@ describe('sticky bounded loads: minimal moves at every N from 2 to 50', () => {
     const reordered = new Map([...published].reverse());
     const recomputed = sticky.place([...units].reverse(), [...members].reverse(), reordered);
     expect(movedUnits(published, recomputed)).toBe(0);
-    expect(recomputed).toEqual(published);
+    expect(new Map(recomputed)).toEqual(new Map(published));
+  });
+
+  it('reads a previous Placement over the same units by position, with the same result as reading it as a map', () => {
+    const before = sticky.place(units, podsOf(6));
+    for (const members of [podsOf(7), podsOf(5), podsOf(6)]) {
+      const byPosition = sticky.place([...units], members, before);
+      const byLookup = sticky.place(units, members, new Map(before));
+      expect(new Map(byPosition)).toEqual(new Map(byLookup));
+    }
   });
 
   it('moves nothing when units are added, and places the new ones', () => {

@@ -8,8 +8,63 @@ export interface AssignableUnit {
   name: string;
 }
 
-/** unit id → member id. */
-export type Placement = Map<string, string>;
+/**
+ * unit id → member id, kept as arrays: the units as given, the distinct members, and each
+ * unit's member. A JavaScript Map of a million string keys costs about a second to build
+ * (more than the whole placement: `npm run bench:sharding`), so a Placement builds its
+ * lookup index only when `get` or `has` is first asked, and a sticky placement fed a
+ * Placement over the same units reads it by position without one.
+ */
+export class Placement implements PlacementView {
+  #index: Map<string, number> | undefined;
+
+  constructor(
+    /** The units, in the order they were given to `place`. */
+    readonly units: readonly string[],
+    /** The distinct members, sorted. */
+    readonly members: readonly string[],
+    /** Index into `members` of each unit's member, by the unit's position in `units`. */
+    private readonly owners: Int32Array,
+  ) {}
+
+  get size(): number {
+    return this.units.length;
+  }
+
+  /** The member index (into `members`) of the unit at `position` in `units`. */
+  ownerAt(position: number): number {
+    return this.owners[position]!;
+  }
+
+  get(unit: string): string | undefined {
+    const position = this.positionOf(unit);
+    return position === undefined ? undefined : this.members[this.owners[position]!];
+  }
+
+  has(unit: string): boolean {
+    return this.positionOf(unit) !== undefined;
+  }
+
+  *values(): IterableIterator<string> {
+    for (let i = 0; i < this.units.length; i++) yield this.members[this.owners[i]!]!;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    for (let i = 0; i < this.units.length; i++) yield [this.units[i]!, this.members[this.owners[i]!]!];
+  }
+
+  private positionOf(unit: string): number | undefined {
+    this.#index ??= new Map(this.units.map((id, position) => [id, position]));
+    return this.#index.get(unit);
+  }
+}
+
+/** What reads a placement: a `Placement`, or a Map of unit id → member id (the published assignment). */
+export interface PlacementView extends Iterable<[string, string]> {
+  readonly size: number;
+  get(unit: string): string | undefined;
+  values(): Iterable<string>;
+}
 
 /**
  * How units are spread over members. Deterministic: the same inputs give the same
@@ -18,7 +73,7 @@ export type Placement = Map<string, string>;
  */
 export interface PlacementStrategy {
   readonly name: string;
-  place(unitIds: readonly string[], members: readonly string[], previous?: ReadonlyMap<string, string>): Placement;
+  place(unitIds: readonly string[], members: readonly string[], previous?: PlacementView): Placement;
 }
 
 export interface ConsistentHashOptions {
@@ -136,11 +191,11 @@ export class ConsistentHashPlacement implements PlacementStrategy {
   }
 
   place(unitIds: readonly string[], members: readonly string[]): Placement {
-    const placement: Placement = new Map();
-    if (members.length === 0) return placement;
+    if (members.length === 0) return emptyPlacement();
     const ring = new Ring(members, this.options.virtualNodes);
-    for (const id of unitIds) placement.set(id, ring.members[ring.ownerOf(ringPosition(id))]!);
-    return placement;
+    const owners = new Int32Array(unitIds.length);
+    for (let unit = 0; unit < unitIds.length; unit++) owners[unit] = ring.ownerOf(ringPosition(unitIds[unit]!));
+    return new Placement(unitIds, ring.members, owners);
   }
 }
 
@@ -161,12 +216,12 @@ export class BoundedLoadPlacement implements PlacementStrategy {
   }
 
   place(unitIds: readonly string[], members: readonly string[]): Placement {
-    const placement: Placement = new Map();
-    if (members.length === 0) return placement;
+    if (members.length === 0) return emptyPlacement();
     const ring = new Ring(members, this.options.virtualNodes);
     // The epsilon keeps 1.1 × 2000 (2200.0000000000005 in floating point) at 2200.
     const capacity = Math.max(1, Math.ceil((this.options.loadFactor * unitIds.length) / ring.members.length - 1e-9));
     const load = new Int32Array(ring.members.length);
+    const owners = new Int32Array(unitIds.length);
     const units = ringOrder(unitIds);
     for (const unit of units.order) {
       let index = ring.firstAtOrAfter(units.positions[unit]!);
@@ -174,9 +229,9 @@ export class BoundedLoadPlacement implements PlacementStrategy {
       while (load[ring.owners[index]!]! >= capacity) index = (index + 1) % ring.owners.length;
       const owner = ring.owners[index]!;
       load[owner]!++;
-      placement.set(unitIds[unit]!, ring.members[owner]!);
+      owners[unit] = owner;
     }
-    return placement;
+    return new Placement(unitIds, ring.members, owners);
   }
 }
 
@@ -206,44 +261,51 @@ export class StickyBoundedLoadPlacement implements PlacementStrategy {
     assertPositiveInteger('virtualNodes', this.options.virtualNodes);
   }
 
-  place(unitIds: readonly string[], members: readonly string[], previous: ReadonlyMap<string, string> = new Map()): Placement {
-    const placement: Placement = new Map();
-    if (members.length === 0) return placement;
+  place(unitIds: readonly string[], members: readonly string[], previous?: PlacementView): Placement {
+    if (members.length === 0) return emptyPlacement();
     const ring = new Ring(members, this.options.virtualNodes);
     const memberCount = ring.members.length;
-    const memberIndex = new Map(ring.members.map((member, index) => [member, index]));
+    const was = previousMembers(unitIds, ring.members, previous);
 
-    const held: string[][] = ring.members.map(() => []);
-    const homeless: string[] = [];
-    for (const id of unitIds) {
-      const member = previous.get(id);
-      const index = member === undefined ? undefined : memberIndex.get(member);
-      if (index === undefined) homeless.push(id);
-      else held[index]!.push(id);
-    }
-    const targets = exactTargets(unitIds.length, held.map((units) => units.length));
+    const heldCounts = new Int32Array(memberCount);
+    for (let unit = 0; unit < unitIds.length; unit++) if (was[unit]! >= 0) heldCounts[was[unit]!]!++;
+    const targets = exactTargets(unitIds.length, heldCounts);
 
+    const owners = new Int32Array(unitIds.length).fill(-1);
     const load = new Int32Array(memberCount);
-    held.forEach((units, member) => {
-      const target = targets[member]!;
-      let keep = units;
-      if (units.length > target) {
-        // Which units a member keeps must not depend on the order they were listed in:
-        // first those the ring gives it, then by ring position.
-        const ranked = ringOrder(units);
-        const home: string[] = [];
-        const away: string[] = [];
-        for (const unit of ranked.order) (ring.ownerOf(ranked.positions[unit]!) === member ? home : away).push(units[unit]!);
-        const byPreference = home.concat(away);
-        keep = byPreference.slice(0, target);
-        for (let i = target; i < byPreference.length; i++) homeless.push(byPreference[i]!);
+    const overTarget = new Map<number, number[]>();
+    const homeless: number[] = [];
+    for (let unit = 0; unit < unitIds.length; unit++) {
+      const member = was[unit]!;
+      if (member < 0) homeless.push(unit);
+      else if (heldCounts[member]! <= targets[member]!) {
+        owners[unit] = member;
+        load[member]!++;
+      } else {
+        const held = overTarget.get(member);
+        if (held) held.push(unit);
+        else overTarget.set(member, [unit]);
       }
-      for (const id of keep) placement.set(id, ring.members[member]!);
-      load[member] = keep.length;
-    });
+    }
+    for (const [member, held] of overTarget) {
+      // Which units a member keeps must not depend on the order they were listed in:
+      // first those the ring gives it, then by ring position.
+      const ranked = ringOrder(held.map((unit) => unitIds[unit]!));
+      const home: number[] = [];
+      const away: number[] = [];
+      for (const index of ranked.order) (ring.ownerOf(ranked.positions[index]!) === member ? home : away).push(held[index]!);
+      const byPreference = home.concat(away);
+      const target = targets[member]!;
+      for (const unit of byPreference.slice(0, target)) owners[unit] = member;
+      load[member] = Math.min(target, byPreference.length);
+      homeless.push(...byPreference.slice(target));
+    }
 
-    fillInRingOrder(ring, ringOrder(homeless), targets, load, placement);
-    return placement;
+    // The first placement has every unit homeless: order them all without copying the ids.
+    const everyUnit = homeless.length === unitIds.length;
+    const toPlace = ringOrder(everyUnit ? unitIds : homeless.map((unit) => unitIds[unit]!));
+    fillInRingOrder(ring, toPlace, targets, load, (index, member) => (owners[everyUnit ? index : homeless[index]!] = member));
+    return new Placement(unitIds, ring.members, owners);
   }
 }
 
@@ -252,23 +314,23 @@ export class StickyBoundedLoadPlacement implements PlacementStrategy {
  * most units now (capped at the larger target, ties by member index), so the targets
  * sum to U and as many units as possible stay.
  */
-function exactTargets(unitCount: number, held: readonly number[]): Int32Array {
+function exactTargets(unitCount: number, held: Int32Array): Int32Array {
   const floor = Math.floor(unitCount / held.length);
   const targets = new Int32Array(held.length).fill(floor);
-  const capped = held.map((count) => Math.min(count, floor + 1));
-  const byHolding = held.map((_, member) => member).sort((a, b) => capped[b]! - capped[a]! || a - b);
+  const capped = Array.from(held, (count) => Math.min(count, floor + 1));
+  const byHolding = capped.map((_, member) => member).sort((a, b) => capped[b]! - capped[a]! || a - b);
   for (const member of byHolding.slice(0, unitCount % held.length)) targets[member] = floor + 1;
   return targets;
 }
 
 /**
- * Places every unit of `units`, in ring order, on the first member clockwise of it whose
+ * Places every unit of `units` (`place` gets its index in `units.ids`), in ring order, on the first member clockwise of it whose
  * load is under its target (the targets leave room for exactly these units). Full
  * members' points are skipped by a union-find over the ring ("next point whose member has
  * room", with path compression), so a unit far from any member with room costs about as
  * much as one next to it: 1,000,000 units on 500 members stay linear.
  */
-function fillInRingOrder(ring: Ring, units: RingOrdered, targets: Int32Array, load: Int32Array, placement: Placement): void {
+function fillInRingOrder(ring: Ring, units: RingOrdered, targets: Int32Array, load: Int32Array, place: (index: number, member: number) => void): void {
   const points = ring.owners.length;
   const pointsOf: number[][] = ring.members.map(() => []);
   for (let point = 0; point < points; point++) pointsOf[ring.owners[point]!]!.push(point);
@@ -292,20 +354,53 @@ function fillInRingOrder(ring: Ring, units: RingOrdered, targets: Int32Array, lo
       point = step;
     }
     const member = ring.owners[root]!;
-    placement.set(units.ids[unit]!, ring.members[member]!);
+    place(unit, member);
     if (++load[member]! >= targets[member]!) close(member);
   }
 }
 
+/** A placement of nothing (no members to place on). */
+function emptyPlacement(): Placement {
+  return new Placement([], [], new Int32Array(0));
+}
+
+/**
+ * Each unit's member in `previous` as an index into `members`, -1 for a unit it did not
+ * place or whose member is gone. A Placement over the same units is read by position; any
+ * other view (the published assignment) by lookup.
+ */
+function previousMembers(unitIds: readonly string[], members: readonly string[], previous: PlacementView | undefined): Int32Array {
+  const was = new Int32Array(unitIds.length).fill(-1);
+  if (!previous || previous.size === 0) return was;
+  const memberIndex = new Map(members.map((member, index) => [member, index]));
+  if (previous instanceof Placement && sameUnits(previous.units, unitIds)) {
+    const translated = Int32Array.from(previous.members, (member) => memberIndex.get(member) ?? -1);
+    for (let unit = 0; unit < unitIds.length; unit++) was[unit] = translated[previous.ownerAt(unit)]!;
+    return was;
+  }
+  for (let unit = 0; unit < unitIds.length; unit++) {
+    const member = previous.get(unitIds[unit]!);
+    if (member !== undefined) was[unit] = memberIndex.get(member) ?? -1;
+  }
+  return was;
+}
+
+function sameUnits(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Units per member, every member listed (0 for none). */
-export function loadsOf(placement: Placement, members: readonly string[]): Map<string, number> {
+export function loadsOf(placement: PlacementView, members: readonly string[]): Map<string, number> {
   const loads = new Map<string, number>(members.map((member) => [member, 0]));
   for (const member of placement.values()) loads.set(member, (loads.get(member) ?? 0) + 1);
   return loads;
 }
 
 /** Units whose member differs between two placements (units new or gone in either are not counted). */
-export function movedUnits(before: Placement, after: Placement): number {
+export function movedUnits(before: PlacementView, after: PlacementView): number {
   let moved = 0;
   for (const [unit, member] of after) {
     const previous = before.get(unit);
