@@ -1,6 +1,6 @@
-import { hostname } from 'node:os';
 import { z } from 'zod';
 import { csvList, expecting, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
+import { ingestPodFields } from '@parley/ingest';
 
 /** A token: refreshed through the project's OAuth client (`refreshToken`), or used as given (`accessToken`: demo, tests). */
 const Token = z.union([z.strictObject({ refreshToken: z.string().min(1) }), z.strictObject({ accessToken: z.string().min(1) })]);
@@ -105,18 +105,7 @@ export const IngestYouTubeConfigSchema = z
     /** Messages per window in one chat, across pods (YouTube publishes no number; the quota is the harder limit). */
     YOUTUBE_SEND_LIMIT: positiveInt(20),
     YOUTUBE_SEND_WINDOW_MS: positiveInt(30_000),
-    INGEST_CONSUMER_NAME: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),
-    INGEST_MEMBER_ID: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),
-    INGEST_MEMBER_TTL_MS: positiveInt(10_000),
-    INGEST_CHANNEL_LEASE_TTL_MS: positiveInt(10_000),
-    INGEST_ASSIGNMENT_POLL_MS: positiveInt(1_000),
-    INGEST_HANDOVER: z.enum(['break-before-make', 'make-before-break']).default('make-before-break'),
-    INGEST_CLAIM_IDLE_MS: positiveInt(30_000),
-    INGEST_BATCH_SIZE: positiveInt(10),
-    INGEST_CONSUMER_TTL_MS: positiveInt(3_000),
-    INGEST_MAX_ACTION_AGE_MS: positiveInt(60_000),
-    INGEST_CONFIRM_TIMEOUT_MS: positiveInt(10_000),
-    INGEST_ON_AMBIGUOUS: z.enum(['drop', 'resend']).default('drop'),
+    ...ingestPodFields(),
   })
   .check(
     z.refine(

@@ -1,5 +1,5 @@
 import type { StreamConsumer } from '@parley/bus';
-import type { ChatIngest, ConnectionHealth, OutboundDelivery, SharedTokenProvider } from '@parley/ingest';
+import { registerIngestMetrics, type ChatIngest, type ConnectionHealth, type OutboundDelivery, type SharedTokenProvider } from '@parley/ingest';
 import type { ShardMember } from '@parley/sharding';
 import type { YouTubeAdapter, YouTubeFrame, YouTubeProject } from '@parley/youtube';
 import type { Logger } from 'pino';
@@ -17,8 +17,9 @@ interface Sources {
 }
 
 /**
- * The kit's and the YouTube lib's events as Prometheus series and log lines. Labels are
- * bounded: platforms, outcomes, YouTube's reasons, configured project ids, states.
+ * The YouTube lib's events as Prometheus series and log lines, beside the kit's shared
+ * series (`registerIngestMetrics`). Labels are bounded: YouTube's reasons, configured
+ * project ids, states.
  */
 export class IngestYouTubeMetrics {
   constructor(registry: Registry, sources: Sources, logger: Logger) {
@@ -84,60 +85,7 @@ export class IngestYouTubeMetrics {
         logger.warn({ err: error.message, status: error.status }, 'google token refresh failed');
       });
     }
-    if (shardMember) {
-      const changes = new Counter({
-        name: 'parley_shard_channel_changes_total',
-        help: 'Channels this pod took (owned), handed back (released) or lost with their lease (lost).',
-        labelNames: ['change'] as const,
-        registers: [registry],
-      });
-      for (const change of ['owned', 'released', 'lost'] as const) shardMember.on(change, () => changes.inc({ change }));
-    }
-
-    const events = new Counter({
-      name: 'parley_ingest_events_total',
-      help: 'Chat events read from the platform, by outcome (published, duplicate, ignored, rejected).',
-      labelNames: ['platform', 'outcome'] as const,
-      registers: [registry],
-    });
-    const actions = new Counter({
-      name: 'parley_delivery_actions_total',
-      help: 'Actions (and attempts: retried) by outcome: sent, refused, retried, ambiguous, expired, duplicate, deferred.',
-      labelNames: ['platform', 'kind', 'outcome'] as const,
-      registers: [registry],
-    });
-    const reasons = new Counter({
-      name: 'parley_delivery_reasons_total',
-      help: "Why actions were refused, retried or deferred: YouTube's reason (quotaExceeded, liveChatEnded, ...) or the kit's code.",
-      labelNames: ['platform', 'outcome', 'reason'] as const,
-      registers: [registry],
-    });
-    new Gauge({
-      name: 'parley_ingest_connection_last_event_age_seconds',
-      help: 'Seconds since each followed channel last gave a sign of life (a page, a state change), by connection index in the pod.',
-      labelNames: ['platform', 'connection'] as const,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [index, ageMs] of connectionHealth.ages()) this.set({ platform: 'youtube', connection: String(index) }, ageMs / 1_000);
-      },
-    });
-    ingest.on('ingested', () => events.inc({ platform: 'youtube', outcome: 'published' }));
-    ingest.on('duplicate', () => events.inc({ platform: 'youtube', outcome: 'duplicate' }));
-    ingest.on('ignored', () => events.inc({ platform: 'youtube', outcome: 'ignored' }));
-    ingest.on('rejected', ({ reason }) => {
-      events.inc({ platform: 'youtube', outcome: 'rejected' });
-      logger.warn({ reason }, 'chat item rejected and dead-lettered');
-    });
-    ingest.on('publishFailed', (error) => logger.error({ err: error.message }, 'could not publish a chat event'));
-    delivery.on('outcome', (result) => {
-      actions.inc({ platform: 'youtube', kind: result.kind, outcome: result.outcome });
-      if (result.outcome === 'refused' || result.outcome === 'retried' || result.outcome === 'deferred') {
-        reasons.inc({ platform: 'youtube', outcome: result.outcome, reason: result.reason });
-      }
-      if (result.outcome === 'ambiguous') logger.warn({ reason: result.reason }, 'action outcome unknown: dropped (at most once) and dead-lettered');
-    });
-    consumer.on('deadLettered', ({ id, reason }) => logger.warn({ id, reason }, 'action dead-lettered'));
-    consumer.on('error', (error: Error) => logger.error({ err: error.message }, 'bus consumer error'));
+    // The series every ingest app shares (events, delivery outcomes, connection ages, shard changes).
+    registerIngestMetrics(registry, { platform: 'youtube', ingest, delivery, consumer, connectionHealth, shardMember }, logger);
   }
 }

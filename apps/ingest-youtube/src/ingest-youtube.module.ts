@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { youtube } from '@googleapis/youtube';
 import { StreamConsumer, StreamProducer } from '@parley/bus';
 import { StreamKeys } from '@parley/contracts';
-import { ChannelUnitHandler, ChatIngest, ConnectionHealth, IngestKeys, OutboundDelivery, SendBudget } from '@parley/ingest';
+import { ChannelUnitHandler, ChatIngest, ConnectionHealth, IngestKeys, IngestRunner, OutboundDelivery, SendBudget } from '@parley/ingest';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { createRedisConnection, duplicateConnection, type ServiceStartup } from '@parley/runtime';
@@ -11,7 +11,6 @@ import { YouTubeAdapter, type YouTubeFrame } from '@parley/youtube';
 import type { Logger } from 'pino';
 import type { IngestYouTubeConfig } from './config.js';
 import { IngestYouTubeMetrics } from './ingest-youtube.metrics.js';
-import { IngestYouTubeRunner } from './ingest-youtube.runner.js';
 import { buildYouTubeAccess } from './youtube-access.js';
 
 /** Wires YouTube Live chat ⇄ the bus: the YouTube adapter under the ingest kit. */
@@ -87,7 +86,7 @@ export class IngestYouTubeModule {
       if (missing.length > 0) throw new Error(`not following ${missing.length} of the ${owned.length} channels it owns (${missing.slice(0, 3).join(', ')}…)`);
     });
     const metrics = new IngestYouTubeMetrics(registry, { adapter, projects, connectionHealth, ingest, delivery, consumer, shardMember, refreshing }, logger);
-    const runner = new IngestYouTubeRunner({ redis, adapter, ingest, consumer, channels: config.YOUTUBE_CHANNELS, shardMember, refreshing, logger });
+    const runner = new IngestRunner({ platform: 'youtube', redis, adapter, ingest, consumer, channels: config.YOUTUBE_CHANNELS, shardMember, tokens: refreshing, logger });
     startup.dependsOn('redis', redisReady).step('follow youtube channels', ['redis'], () => runner.start());
 
     return {
@@ -95,7 +94,7 @@ export class IngestYouTubeModule {
       imports: [ObservabilityModule.forRoot({ registry, health })],
       providers: [
         { provide: IngestYouTubeMetrics, useValue: metrics },
-        { provide: IngestYouTubeRunner, useValue: runner },
+        { provide: IngestRunner, useValue: runner },
       ],
     };
   }
