@@ -112,16 +112,22 @@ export class ChannelWatch extends EventEmitter<ChannelWatchEvents> {
   private async run(): Promise<void> {
     const { project } = this.access;
     while (this.running) {
-      const liveChatId = await this.findLiveChat();
-      if (liveChatId === null) continue;
-      if (liveChatId === undefined) {
-        const waitMs = await this.deps.planner.checked(project.id, this.channelId, project.budget.options.dailyUnits);
-        this.setState({ status: 'offline', nextCheckAt: new Date(Date.now() + waitMs).toISOString() });
-        await this.pause(waitMs);
-        continue;
+      try {
+        const liveChatId = await this.findLiveChat();
+        if (liveChatId === null) continue;
+        if (liveChatId === undefined) {
+          const waitMs = await this.deps.planner.checked(project.id, this.channelId, project.budget.options.dailyUnits);
+          this.setState({ status: 'offline', nextCheckAt: new Date(Date.now() + waitMs).toISOString() });
+          await this.pause(waitMs);
+          continue;
+        }
+        await this.deps.planner.leave(project.id, this.channelId);
+        await this.read(liveChatId);
+      } catch (error) {
+        // Redis unreachable (budget, planner, page token): the channel is not given up, it is tried again.
+        this.emit('error', error as Error);
+        await this.degrade(`cannot follow the channel now: ${(error as Error).message}`, this.deps.checkRetryMs);
       }
-      await this.deps.planner.leave(project.id, this.channelId);
-      await this.read(liveChatId);
     }
   }
 
