@@ -43,4 +43,19 @@ describe('configuration is validated at start-up', () => {
     expect(noToken.stderrLines[0]).toMatch(/TWITCH_OAUTH_TOKEN is required \(the bot account OAuth token, unless TWITCH_REFRESH_TOKEN, TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET are set\)/);
     expect(noToken.stderrLines[0]).not.toMatch(/refresh-secret/);
   });
+
+  it('ingest-youtube names every bad variable in one line, a malformed credentials JSON included, never a secret', () => {
+    const { status, stderrLines } = runApp('ingest-youtube', {
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      YOUTUBE_BOT_REFRESH_TOKEN: '1//refresh-secret',
+      YOUTUBE_CREDENTIALS: '{"channels": {"UCx": {"broadcaster": {"accessToken": "broadcaster-secret"}}',
+    });
+    expect(status).toBe(78);
+    expect(stderrLines).toHaveLength(1);
+    expect(stderrLines[0]).toMatch(/^ingest-youtube: /);
+    expect(stderrLines[0]).toMatch(/YOUTUBE_BOT_CHANNEL_ID/);
+    expect(stderrLines[0]).toMatch(/YOUTUBE_CREDENTIALS/);
+    expect(stderrLines[0]).toMatch(/YOUTUBE_BOT_ACCESS_TOKEN is required/);
+    expect(stderrLines[0]).not.toMatch(/secret/);
+  });
 });

@@ -7,7 +7,7 @@ import { createTestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
 import { TestWebhookHandlers, TestWebhookServer } from '@parley/modules/testing';
 import { LocalPrometheus, loadAlertRules, shippedPanelQueries, withoutThresholds } from '@parley/ops';
-import { TwitchAuthFake, TwitchTmiFake } from '@parley/platform-fakes';
+import { TwitchAuthFake, TwitchTmiFake, YouTubeFake } from '@parley/platform-fakes';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatEvent, distRoot, eventually, logDir } from './support.js';
@@ -31,6 +31,8 @@ describe('dashboards and alerts against live metrics', () => {
   // the surplus is refused with NOTICE msg_ratelimit, as when the bot lost moderator.
   const fake = new TwitchTmiFake({ sendLimit: { count: 3, moderatorCount: 3, perMs: 30_000 } });
   const auth = new TwitchAuthFake();
+  // A YouTube project with a small quota, so its gauges move and the quota alert has data.
+  const youtube = new YouTubeFake({ dailyQuota: 1_000 });
   const redis = new Redis(redisUrl());
   const apps: AppProcess[] = [];
   const adminToken = randomBytes(24).toString('base64url');
@@ -75,6 +77,29 @@ describe('dashboards and alerts against live metrics', () => {
     apps.push(await launchApp('shard-manager', { distRoot, logDir, env: { ...env, SHARD_MEMBER_TTL_MS: String(TTL_MS), SHARD_LEADER_LEASE_TTL_MS: String(TTL_MS), SHARD_POLL_INTERVAL_MS: '500' } }));
     apps.push(await launchApp('ingest-twitch', { distRoot, logDir, env: ingestEnv }));
     apps.push(await launchApp('router', { distRoot, logDir, env: { ...env, ROUTER_WEBHOOK_ALLOWLIST: '127.0.0.1' } }));
+    const { restUrl, grpcAddress } = await youtube.start();
+    youtube.addToken('yt-bot', { project: 'metrics', channelId: 'UCbot' });
+    youtube.addToken('yt-broadcaster', { project: 'metrics', channelId: 'UCmetrics' });
+    youtube.startBroadcast('UCmetrics');
+    apps.push(
+      await launchApp('ingest-youtube', {
+        distRoot,
+        logDir,
+        env: {
+          ...env,
+          YOUTUBE_API_URL: restUrl.replace(/youtube\/v3$/, ''),
+          YOUTUBE_GRPC_ADDRESS: grpcAddress,
+          YOUTUBE_GRPC_TLS: 'false',
+          YOUTUBE_PROJECT: 'metrics',
+          YOUTUBE_DAILY_UNITS: '1000',
+          YOUTUBE_SEND_RESERVE: '100',
+          YOUTUBE_BOT_CHANNEL_ID: 'UCbot',
+          YOUTUBE_BOT_ACCESS_TOKEN: 'yt-bot',
+          YOUTUBE_CHANNELS: 'UCmetrics',
+          YOUTUBE_CREDENTIALS: JSON.stringify({ channels: { UCmetrics: { broadcaster: { accessToken: 'yt-broadcaster' } } } }),
+        },
+      }),
+    );
     const hub = await launchApp('hub', {
       distRoot,
       logDir,
@@ -93,6 +118,7 @@ describe('dashboards and alerts against live metrics', () => {
     await stopApps(apps);
     await fake.stop();
     await auth.stop();
+    await youtube.stop();
     await webhook?.close();
     await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
@@ -139,7 +165,7 @@ describe('dashboards and alerts against live metrics', () => {
     expect(await prometheus.query(withoutThresholds('sum(rate(parley_no_such_metric_total[1m])) > 5'))).toEqual([]);
     // And the apps' own series are there, labelled with their service.
     const up = await prometheus.query('up');
-    expect(up.map((series) => series.metric.service).sort()).toEqual(['hub', 'ingest-twitch', 'router', 'shard-manager']);
+    expect(up.map((series) => series.metric.service).sort()).toEqual(['hub', 'ingest-twitch', 'ingest-youtube', 'router', 'shard-manager']);
     expect(up.every((series) => series.value[1] === '1')).toBe(true);
   });
 });

@@ -29,7 +29,7 @@ describe('npm start, run as a user would', () => {
     await collector.stop();
   });
 
-  it('answers a typed !ping in the demo chat, traces it to the OTLP endpoint it is given, and leaves no process behind after Ctrl-C', async () => {
+  it('answers a typed !ping in the demo chat and in the YouTube chat beside it, traces it to the OTLP endpoint it is given, and leaves no process behind after Ctrl-C', async () => {
     const database = await createTestDatabase();
     const otlpEndpoint = await collector.start();
     dropDatabase = database.drop;
@@ -59,6 +59,10 @@ describe('npm start, run as a user would', () => {
       }, 15_000, 'spans of one trace from ingest-twitch and the router');
       demo.stdin.write('!hello\n');
       await eventually(() => (/parleybot: Hello viewer, welcome/.test(output) ? true : undefined), 5_000, `the !hello answer; output:\n${output}`);
+      // The YouTube demo chat beside it answers the same !ping.
+      expect(output).toContain('YouTube demo chat');
+      demo.stdin.write('yt: !ping\n');
+      await eventually(() => (/\[youtube\] UCparleybot: Pong!/.test(output) ? true : undefined), 15_000, `the YouTube answer; output:\n${output}`);
     } finally {
       // A demo that already exited has no group left to signal (ESRCH); the failure above,
       // with the demo's output, is the one to report.

@@ -158,10 +158,7 @@ describe('what each values file turns on', () => {
         'ingest.youtube.enabled=true',
         'ingest.youtube.replicas=2',
         'ingest.youtube.sharded=true',
-        'ingest.youtube.env.YOUTUBE_DAILY_QUOTA=10000',
-        'ingest.youtube.secretEnv[0].name=YOUTUBE_API_KEY',
-        'ingest.youtube.secretEnv[0].secret=parley-youtube',
-        'ingest.youtube.secretEnv[0].key=api-key',
+        'ingest.youtube.env.YOUTUBE_DAILY_UNITS=20000',
         'ingest.youtube.egressPorts={443}',
         'ingest.youtube.resources.requests.cpu=100m',
         'ingest.youtube.resources.limits.memory=256Mi',
@@ -170,8 +167,8 @@ describe('what each values file turns on', () => {
     const youtube = ofKind(objects, 'Deployment').find((deployment) => appOf(deployment) === 'ingest-youtube');
     const container = podSpecOf(youtube!).containers[0]!;
     expect(container.args).toEqual(['dist/apps/ingest-youtube/src/main.js']);
-    expect(container.env).toContainEqual({ name: 'YOUTUBE_DAILY_QUOTA', value: '10000' });
-    expect(container.env).toContainEqual({ name: 'YOUTUBE_API_KEY', valueFrom: { secretKeyRef: { name: 'parley-youtube', key: 'api-key' } } });
+    expect(container.env).toContainEqual({ name: 'YOUTUBE_DAILY_UNITS', value: '20000' });
+    expect(container.env).toContainEqual({ name: 'YOUTUBE_BOT_REFRESH_TOKEN', valueFrom: { secretKeyRef: { name: 'parley-youtube', key: 'bot-refresh-token' } } });
     const shardEnv = podSpecOf(ofKind(objects, 'Deployment').find((d) => appOf(d) === 'shard-manager')!).containers[0]!.env!;
     expect(shardEnv.find((variable) => variable.name === 'SHARD_PLATFORMS')?.value).toBe('twitch,youtube');
     for (const kind of ['Service', 'PodDisruptionBudget', 'NetworkPolicy']) expect(ofKind(objects, kind).some((object) => appOf(object) === 'ingest-youtube'), kind).toBe(true);

@@ -74,7 +74,7 @@ describe('/.dockerignore (the build context is the repository root)', () => {
     const files = repositoryFiles();
     for (const source of copied) expect(files.some((file) => (file === source || file.startsWith(`${source}/`)) && !ignored.ignores(file)), source).toBe(true);
     const inContext = files.filter((file) => !ignored.ignores(file));
-    for (const app of ['router', 'hub', 'ingest-twitch', 'shard-manager', 'migrate']) expect(inContext, app).toContain(`apps/${app}/src/main.ts`);
+    for (const app of ['router', 'hub', 'ingest-twitch', 'ingest-youtube', 'shard-manager', 'migrate']) expect(inContext, app).toContain(`apps/${app}/src/main.ts`);
     // The Lua scripts libs load beside their code at run time.
     expect(inContext.filter((file) => file.endsWith('.lua')).length).toBeGreaterThan(0);
     expect(inContext).toContain('migrations/20261125000000000_initial-schema.sql');

@@ -5,6 +5,15 @@ export interface DemoChatOptions {
   channel: string;
   viewer: string;
   bot: string;
+  /** Other demo chats: a line starting with `prefix` goes there (e.g. `yt: !ping`), the rest to Twitch. */
+  chats?: DemoSideChat[];
+}
+
+/** A demo chat beside the Twitch one: it takes the lines typed with its prefix and prints the bot's answers with `print`. */
+export interface DemoSideChat {
+  prefix: string;
+  say(text: string): void;
+  attach(print: (line: string) => void): void;
 }
 
 /**
@@ -24,10 +33,15 @@ export function runDemoChat(fake: TwitchTmiFake, options: DemoChatOptions): { cl
     const text = message.text.replace(/ \u{E0000}$/u, '');
     print(`${time()} ${options.bot}: ${text}${message.delivered ? '' : `  (refused by Twitch: ${message.refusedBy})`}`);
   });
+  for (const chat of options.chats ?? []) chat.attach(print);
   terminal.setPrompt(`${options.viewer}> `);
   terminal.on('line', (line) => {
     const text = line.trim();
-    if (text) fake.viewerSay(options.channel, { login: options.viewer, displayName: options.viewer, text });
+    const side = options.chats?.find((chat) => text.startsWith(chat.prefix));
+    if (side) {
+      const rest = text.slice(side.prefix.length).trim();
+      if (rest) side.say(rest);
+    } else if (text) fake.viewerSay(options.channel, { login: options.viewer, displayName: options.viewer, text });
     if (process.stdin.isTTY) terminal.prompt();
   });
   // Ctrl-C at the prompt: readline swallows it in raw mode, so pass it on as the signal.

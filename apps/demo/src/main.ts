@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { migrate } from '@parley/db';
-import { TwitchTmiFake } from '@parley/platform-fakes';
+import { TwitchTmiFake, YouTubeFake } from '@parley/platform-fakes';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
 import { runDemoChat } from './chat.js';
-import { DEMO_BOT, DEMO_CHANNEL, seedDemo } from './seed.js';
+import { DEMO_BOT, DEMO_CHANNEL, seedDemo, seedDemoYouTube } from './seed.js';
+import { DEMO_YOUTUBE_CHANNEL, demoYouTube } from './youtube-chat.js';
 import { ServerUnavailableError, ensureDatabase, ensurePostgres, ensureRedis, type Server } from './servers.js';
 
 // dist/apps/demo/src/main.js → repository root
@@ -16,6 +18,7 @@ const say = (line: string) => process.stdout.write(`parley: ${line}\n`);
 const servers: Server[] = [];
 const apps: AppProcess[] = [];
 let fake: TwitchTmiFake | undefined;
+let youtubeFake: YouTubeFake | undefined;
 let shuttingDown: Promise<void> | undefined;
 
 function shutdown(code: number): Promise<void> {
@@ -23,6 +26,7 @@ function shutdown(code: number): Promise<void> {
     say('stopping ...');
     await stopApps(apps);
     await fake?.stop();
+    await youtubeFake?.stop();
     for (const server of servers.reverse()) await server.stop().catch(() => {});
     process.exit(code);
   })();
@@ -42,6 +46,10 @@ try {
   fake = new TwitchTmiFake();
   const { ircUrl } = await fake.start();
   await seedDemo(databaseUrl, fake.channelId(DEMO_CHANNEL));
+  youtubeFake = new YouTubeFake();
+  const { restUrl, grpcAddress } = await youtubeFake.start();
+  const youtube = demoYouTube(youtubeFake, 'viewer');
+  await seedDemoYouTube(databaseUrl, DEMO_YOUTUBE_CHANNEL);
 
   const env = {
     REDIS_URL: redis.url,
@@ -54,6 +62,8 @@ try {
   };
   const logDir = join(root, '.parley', 'logs');
   for (const name of ['router', 'ingest-twitch']) apps.push(await launchApp(name, { distRoot: join(root, 'dist'), logDir, instance: 'demo', env }));
+  const youtubeEnv = { ...env, ...youtube.env, YOUTUBE_API_URL: restUrl.replace(/youtube\/v3$/, ''), YOUTUBE_GRPC_ADDRESS: grpcAddress };
+  apps.push(await launchApp('ingest-youtube', { distRoot: join(root, 'dist'), logDir, instance: 'demo', env: youtubeEnv }));
   // The hub, to manage the demo community over HTTP. Its admin token is made for this run
   // and kept in a file readable by this user only, never printed or logged.
   const adminToken = randomBytes(24).toString('base64url');
@@ -68,14 +78,17 @@ try {
   });
   apps.push(hub);
   await waitUntilReady(apps);
+  // A line typed before the ingest reads the YouTube chat would be backlog, never answered: wait for its stream.
+  for (let waited = 0; youtubeFake.openStreams() === 0 && waited < 30_000; waited += 100) await sleep(100);
 
   say(`demo chat in #${DEMO_CHANNEL}: type a message (try !ping, !hello, !so someone); Ctrl-C quits.`);
+  say(`YouTube demo chat of ${DEMO_YOUTUBE_CHANNEL} beside it: start a line with yt: (try yt: !ping).`);
   say(`hub: http://127.0.0.1:${hub.port}/docs (admin token in ${tokenFile}: Authorization: Bearer <token>)`);
   say(`app logs: ${logDir}; metrics: ${apps.map((app) => `http://127.0.0.1:${app.port}/metrics`).join(' ')}`);
   // The apps inherit this environment, so they export to the same collector (docs/observability.md).
   const otlp = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   say(otlp ? `traces: exported over OTLP/HTTP to ${otlp}` : 'traces: not exported (set OTEL_EXPORTER_OTLP_ENDPOINT, e.g. a local Jaeger at http://127.0.0.1:4318)');
-  const chat = runDemoChat(fake, { channel: DEMO_CHANNEL, viewer: 'viewer', bot: DEMO_BOT });
+  const chat = runDemoChat(fake, { channel: DEMO_CHANNEL, viewer: 'viewer', bot: DEMO_BOT, chats: [youtube.chat] });
   await chat.closed;
   await shutdown(0);
 } catch (error) {

@@ -42,3 +42,19 @@ export async function seedDemo(databaseUrl: string, channelId: string): Promise<
     await client.end();
   }
 }
+
+/** The demo community's YouTube channel (by its channel id), beside the Twitch one. Safe to run again. */
+export async function seedDemoYouTube(databaseUrl: string, channelId: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO channels (community_id, platform, platform_channel_id, name)
+       SELECT id, 'youtube', $1, 'Parley demo on YouTube' FROM communities WHERE slug = 'demo'
+       ON CONFLICT (platform, platform_channel_id) DO UPDATE SET community_id = EXCLUDED.community_id, enabled = true`,
+      [channelId],
+    );
+  } finally {
+    await client.end();
+  }
+}

@@ -8,6 +8,7 @@ import { ImportJobs, urlCheckFrom } from '@parley/importers';
 import { IdempotencyStore, ProblemExceptionFilter, RequestRateLimiter, RouteRegistry } from '@parley/http-api';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
 import { createRedisConnection, type ServiceStartup } from '@parley/runtime';
+import { LiveStateStore } from '@parley/youtube/live-state';
 import { WebhookUrlGuard } from '@parley/ssrf-guard';
 import type { FastifyServerOptions } from 'fastify';
 import { ChatModuleKeys, SpamFilters } from '@parley/chat-modules';
@@ -19,6 +20,7 @@ import { KeyUseRecorder } from './api/key-use.js';
 import { LiveTails } from './api/live-tail.js';
 import { addImportRoutes } from './api/import-routes.js';
 import { addLiveRoutes } from './api/live-routes.js';
+import { addChannelLiveRoutes } from './api/channel-live-routes.js';
 import { addAliasRoutes, addResources } from './api/resources.js';
 import type { HubConfig } from './config.js';
 import { HubMetrics } from './hub.metrics.js';
@@ -89,6 +91,7 @@ export class HubModule {
     addResources(routes, resources);
     addAliasRoutes(routes, resources);
     addAuditRoutes(routes, { db: pool });
+    addChannelLiveRoutes(routes, { db: pool, youtube: new LiveStateStore(redis, config.PARLEY_KEY_PREFIX) });
     addLiveRoutes(routes, { db: pool, stats: new CommunityStats(redis, keys), tails, authenticator, communities, filters: new SpamFilters(redis, new ChatModuleKeys(keys.prefix)) });
     const importJobs = new ImportJobs(pool, {
       onApplied: (communityId, result) => (result.affectsRouter ? writer.announce(communityId) : undefined),

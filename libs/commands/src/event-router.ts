@@ -27,7 +27,8 @@ export interface EventRouterOptions {
   modules?: ChatModuleHook;
 }
 
-export type RouteOutcome = Outcome | 'filtered' | 'expired' | 'unowned' | 'duplicate';
+/** `backlog`: a message said before the ingest joined the chat (`extras.backlog`): recorded, never answered. */
+export type RouteOutcome = Outcome | 'filtered' | 'expired' | 'unowned' | 'duplicate' | 'backlog';
 
 export interface RoutedEvent {
   platform: Platform;
@@ -82,6 +83,8 @@ export class EventRouter extends EventEmitter<EventRouterEvents> {
     const config = await this.configs.get(event.platform, event.channel.id);
     if (!config) return void report('unowned');
     owner = { communityId: config.communityId, channelId: config.channelId };
+    // Read when the ingest joined a chat (first time or after an outage): answering it now would be out of place.
+    if (event.extras?.['backlog'] === true) return void report('backlog');
 
     const decision = (await this.options.modules?.inspect(event, config)) ?? (await this.engine.decide(event, config));
     if (decision.actions.length === 0) return void report(decision.outcome);

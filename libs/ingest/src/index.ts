@@ -32,3 +32,6 @@ export {
   type TokenGrant,
   type TokenIssuer,
 } from './shared-token.js';
+export { IngestRunner, type IngestRunnerDeps, type RunnerLogger } from './ingest-runner.js';
+export { registerIngestMetrics, type IngestMetricsSources } from './ingest-metrics.js';
+export { ingestPodFields } from './ingest-config.js';

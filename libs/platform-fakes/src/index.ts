@@ -16,6 +16,7 @@ export {
   type YouTubeCallRecord,
   type YouTubeFakeOptions,
   type YouTubeQuotaCosts,
+  type YouTubeRefreshGrant,
 } from './youtube/youtube-fake.js';
 export { DefaultSlackFakeOptions, SlackFake, type SlackDeliveryRecord, type SlackFakeOptions, type SlackPostedMessage } from './slack/slack-fake.js';
 export { DefaultDiscordFakeOptions, DiscordFake, type DiscordAuthor, type DiscordFakeOptions, type DiscordRestRecord } from './discord/discord-fake.js';

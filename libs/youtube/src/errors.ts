@@ -1,16 +1,17 @@
+import { IngestError } from '@parley/ingest';
+
 /**
  * A refusal by the YouTube Data API, with the `reason` YouTube gives (`quotaExceeded`,
  * `rateLimitExceeded`, `liveChatEnded`, `liveChatNotFound`, `authError`, …): callers decide
- * on the reason, never on the message text.
+ * on the reason, never on the message text. `code` is `youtube_<reason>`.
  */
-export class YouTubeApiError extends Error {
-  override readonly name = 'YouTubeApiError';
+export class YouTubeApiError extends IngestError {
   constructor(
     readonly status: number,
     readonly reason: string,
     message: string,
   ) {
-    super(`${status} ${reason}: ${message}`);
+    super(`youtube_${reason}`, `${status} ${reason}: ${message}`);
   }
 
   /** The chat is gone for good: stop reading it. */
@@ -19,15 +20,16 @@ export class YouTubeApiError extends Error {
   }
 }
 
-/** A call the quota planner refused before it was made: the budget for it is spent. */
-export class QuotaExhaustedError extends Error {
-  override readonly name = 'QuotaExhaustedError';
+/** A call the quota planner refused before it was made: the budget for it is spent until `retryAfterMs`. */
+export class QuotaExhaustedError extends IngestError {
+  declare readonly retryAfterMs: number;
+
   constructor(
     readonly project: string,
     /** ms until the budget is whole again (midnight Pacific time). */
-    readonly retryAfterMs: number,
+    retryAfterMs: number,
     readonly why: 'daily' | 'reserved' | 'chat-cap',
   ) {
-    super(`YouTube quota of project ${project} is spent (${why}); whole again in ${Math.ceil(retryAfterMs / 60_000)} min`);
+    super('quota_exhausted', `YouTube quota of project ${project} is spent (${why}); whole again in ${Math.ceil(retryAfterMs / 60_000)} min`, retryAfterMs);
   }
 }

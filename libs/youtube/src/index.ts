@@ -22,3 +22,15 @@ export {
   type RequiredQuotaBudgetOptions,
 } from './quota-budget.js';
 export { youtubeRoles, type YouTubeAuthorDetails } from './roles.js';
+export { ChannelWatch, type YouTubeChannelAccess, type YouTubeFrame, type YouTubeProject } from './channel-watch.js';
+export { DefaultLiveCheckPlannerOptions, LiveCheckPlanner, type LiveCheckPlannerOptions } from './live-check-planner.js';
+export { LiveStateStore, type LiveState, type LiveStatus } from './live-state.js';
+export { DefaultGoogleTokenUrl, GoogleTokenIssuer, type GoogleTokenIssuerOptions } from './google-token.js';
+export {
+  DefaultYouTubeAdapterOptions,
+  YouTubeAdapter,
+  type LongMessagePolicy,
+  type OptionalYouTubeAdapterOptions,
+  type RequiredYouTubeAdapterOptions,
+  type YouTubeAdapterOptions,
+} from './youtube-adapter.js';

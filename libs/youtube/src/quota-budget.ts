@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { LuaScripts } from '@parley/bus';
 import { StreamKeys } from '@parley/contracts';
 import type { Redis } from 'ioredis';
 import { QuotaExhaustedError } from './errors.js';
@@ -37,11 +37,6 @@ export interface QuotaUsage {
   resetInMs: number;
 }
 
-const CHARGE = 'parleyChargeQuota';
-const chargeScript = readFileSync(new URL('./chargeQuota-1.lua', import.meta.url), 'utf8');
-type ScriptedRedis = Redis & {
-  [CHARGE](key: string, units: number, daily: number, reserve: number, send: 0 | 1, chatField: string, chatCap: number, ttlMs: number): Promise<[number, number, string?]>;
-};
 
 /** YouTube's quota day runs from midnight to midnight Pacific time. */
 const PACIFIC = new Intl.DateTimeFormat('en-CA', {
@@ -74,22 +69,23 @@ export function pacificQuotaDay(now: Date): { day: string; endsInMs: number } {
 export class QuotaBudget {
   readonly options: RequiredQuotaBudgetOptions & OptionalQuotaBudgetOptions;
   private readonly keys: StreamKeys;
-  private readonly redis: ScriptedRedis;
+  private readonly scripts: LuaScripts<'chargeQuota'>;
 
-  constructor(redis: Redis, options: QuotaBudgetOptions) {
+  constructor(
+    private readonly redis: Redis,
+    options: QuotaBudgetOptions,
+  ) {
     this.options = { ...DefaultQuotaBudgetOptions, ...options };
     if (this.options.sendReserve >= this.options.dailyUnits) throw new RangeError('sendReserve must be below dailyUnits');
     this.keys = new StreamKeys(options.keyPrefix);
-    redis.defineCommand(CHARGE, { numberOfKeys: 1, lua: chargeScript });
-    this.redis = redis as ScriptedRedis;
+    this.scripts = new LuaScripts(redis, new URL('.', import.meta.url), ['chargeQuota-1.lua']);
   }
 
   /** Charges `units` to `project`, or throws {@link QuotaExhaustedError} with nothing charged. */
   async charge(project: string, units: number, purpose: QuotaPurpose, chatId?: string): Promise<QuotaUsage> {
     const { day, endsInMs } = pacificQuotaDay(this.options.now());
     const { dailyUnits, sendReserve, chatCap } = this.options;
-    const [charged, used, why] = await this.redis[CHARGE](
-      this.keys.quota('youtube', project, day),
+    const [charged, used, why] = await this.scripts.run<[number, number, string?]>('chargeQuota', [this.keys.quota('youtube', project, day)], [
       units,
       dailyUnits,
       sendReserve,
@@ -97,7 +93,7 @@ export class QuotaBudget {
       chatId ? `chat:${chatId}` : '',
       chatCap,
       endsInMs + 3_600_000,
-    );
+    ]);
     if (charged !== 1) throw new QuotaExhaustedError(project, endsInMs, (why ?? 'daily') as QuotaExhaustedError['why']);
     return { used, left: dailyUnits - used, resetInMs: endsInMs };
   }
@@ -106,5 +102,15 @@ export class QuotaBudget {
     const { day, endsInMs } = pacificQuotaDay(this.options.now());
     const used = Number((await this.redis.hget(this.keys.quota('youtube', project, day), 'used')) ?? 0);
     return { used, left: this.options.dailyUnits - used, resetInMs: endsInMs };
+  }
+
+  /**
+   * What the day will have cost at the pace spent so far: `used` over the part of the
+   * Pacific day gone by, scaled to the whole day (the first minute projects nothing).
+   */
+  async projected(project: string): Promise<number> {
+    const { used, resetInMs } = await this.usage(project);
+    const elapsed = DAY_MS - resetInMs;
+    return elapsed < 60_000 ? used : Math.round((used * DAY_MS) / elapsed);
   }
 }

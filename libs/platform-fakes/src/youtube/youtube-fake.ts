@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +83,15 @@ interface Credential {
   channelId: string;
 }
 
+/** A refresh token the fake's OAuth endpoint (`POST /token`) exchanges for access tokens of `credential`. */
+export interface YouTubeRefreshGrant {
+  clientId: string;
+  clientSecret: string;
+  credential: Credential;
+  /** Lifetime of each access token issued (Google: about an hour). */
+  accessTokenTtlSeconds?: number;
+}
+
 interface Chat {
   liveChatId: string;
   videoId: string;
@@ -127,9 +136,9 @@ const GRPC_STATUS_BY_REASON: Record<string, grpc.status> = {
  * `liveChatMessages.streamList` gRPC service (recent history, then pushes; resumable by
  * page token; ended by the server after `streamHoldMs`). Every call is charged to the
  * caller's Google project, refused with `quotaExceeded` once the day's units are gone,
- * and recorded in `calls`.
+ * and recorded in `calls`. Emits `message` with every item added to any chat (the bot's too).
  */
-export class YouTubeFake {
+export class YouTubeFake extends EventEmitter<{ message: [LiveChatMessageResource] }> {
   readonly options: YouTubeFakeOptions;
   readonly calls: YouTubeCallRecord[] = [];
   /** Every refusal served, by reason (`quotaExceeded`, `rateLimitExceeded`, …). */
@@ -142,9 +151,13 @@ export class YouTubeFake {
   /** liveChatId + token → when that poller may poll again. */
   private readonly nextPollAt = new Map<string, number>();
   private readonly streams = new Set<OpenStream>();
+  private readonly refreshGrants = new Map<string, YouTubeRefreshGrant>();
+  /** Access tokens issued by `POST /token`, in order: tests count refreshes with it. */
+  readonly issuedTokens: string[] = [];
   private sequence = 0;
 
   constructor(options: Partial<YouTubeFakeOptions> = {}) {
+    super();
     this.options = { ...DefaultYouTubeFakeOptions, ...options, costs: { ...DefaultYouTubeFakeOptions.costs, ...options.costs } };
   }
 
@@ -179,6 +192,11 @@ export class YouTubeFake {
   /** An OAuth access token of `channelId`, billed to Google project `project`. */
   addToken(token: string, credential: Credential): void {
     this.credentials.set(token, credential);
+  }
+
+  /** A refresh token Google's token endpoint (here `POST /token`) accepts. */
+  addRefreshToken(refreshToken: string, grant: YouTubeRefreshGrant): void {
+    this.refreshGrants.set(refreshToken, grant);
   }
 
   /** The channel goes live: a broadcast with its own live chat. */
@@ -257,6 +275,7 @@ export class YouTubeFake {
       },
     };
     chat.items.push(item);
+    this.emit('message', item);
     for (const stream of this.streams) if (stream.chat === chat) stream.call.write(this.streamPage(chat, [item], chat.items.length));
     return item;
   }
@@ -363,6 +382,7 @@ export class YouTubeFake {
     const url = new URL(request.url ?? '/', 'http://fake');
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const route = `${request.method} ${url.pathname.replace(/^\/youtube\/v3/, '')}`;
+    if (route === 'POST /token') return this.token(request, response);
     try {
       const body = request.method === 'POST' ? await readJson(request) : undefined;
       switch (route) {
@@ -387,6 +407,22 @@ export class YouTubeFake {
       this.refusals.push(failure.reason);
       send(response, failure.code, { error: { code: failure.code, message: failure.message, errors: [{ domain: failure.domain, reason: failure.reason, message: failure.message }] } });
     }
+  }
+
+  /** Google's OAuth token endpoint, refresh grant only: `{access_token, expires_in, token_type}` or `{error}`. */
+  private async token(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const grant = this.refreshGrants.get(form.get('refresh_token') ?? '');
+    if (form.get('grant_type') !== 'refresh_token') return send(response, 400, { error: 'unsupported_grant_type' });
+    if (!grant || grant.clientId !== form.get('client_id') || grant.clientSecret !== form.get('client_secret')) {
+      return send(response, 400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
+    }
+    const accessToken = `ya29.fake-${++this.sequence}`;
+    this.credentials.set(accessToken, grant.credential);
+    this.issuedTokens.push(accessToken);
+    send(response, 200, { access_token: accessToken, expires_in: grant.accessTokenTtlSeconds ?? 3_599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/youtube' });
   }
 
   private listBroadcasts(token: string | undefined, url: URL) {
