@@ -24,6 +24,13 @@ export const IngestTwitchConfigSchema = z.object({
   TWITCH_CLIENT_SECRET: z.string().min(1).optional(),
   TWITCH_TOKEN_URL: expecting(z.url().default('https://id.twitch.tv/oauth2/token'), 'an http(s) URL'),
   TWITCH_VALIDATE_URL: expecting(z.url().default('https://id.twitch.tv/oauth2/validate'), 'an http(s) URL'),
+  TWITCH_HELIX_URL: expecting(z.url().default('https://api.twitch.tv/helix'), 'an http(s) URL'),
+  /**
+   * The bot account's user id: with TWITCH_CLIENT_ID set, delete and timeout actions go through
+   * Helix as this moderator (the bot token needs moderator:manage:chat_messages and
+   * moderator:manage:banned_users). Unset: they are dead-lettered.
+   */
+  TWITCH_BOT_USER_ID: z.string().regex(/^\d{1,20}$/, 'a Twitch user id (digits)').optional(),
   /** Set: join exactly these (local demo, small setups). Empty: the shard manager assigns channels. */
   TWITCH_CHANNELS: csvList([]),
   /** JOINs per window for the bot account, shared by all pods: 20 per 10 s for ordinary accounts, 2,000 for verified bots. */

@@ -1,12 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamConsumer, StreamProducer } from '@parley/bus';
 import { StreamKeys } from '@parley/contracts';
-import { ChannelUnitHandler, ChatIngest, ConnectionHealth, IngestKeys, OutboundDelivery, SendBudget, type AuthProvider } from '@parley/ingest';
+import { ChannelUnitHandler, ChatIngest, ConnectionHealth, IngestKeys, OutboundDelivery, SendBudget, StaticAuthProvider, type AuthProvider } from '@parley/ingest';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { createRedisConnection, duplicateConnection, type ServiceStartup } from '@parley/runtime';
 import { ShardMember } from '@parley/sharding';
 import {
+  HelixClient,
+  HelixModeration,
   RefreshingAuthProvider,
   SharedJoinBudget,
   TWITCH_DUPLICATE_WINDOW_MS,
@@ -57,7 +59,15 @@ export class IngestTwitchModule {
         joinBudget: new SharedJoinBudget(limiter, config.TWITCH_BOT_LOGIN, { count: config.TWITCH_JOIN_LIMIT, perMs: config.TWITCH_JOIN_WINDOW_MS }),
       },
     });
-    const adapter = new TwitchIrcAdapter(pool, { botLogin: config.TWITCH_BOT_LOGIN, knownBots: new Set(config.TWITCH_KNOWN_BOTS) });
+    // Delete and timeout go through Helix as the bot (Twitch retired them over IRC).
+    const moderation =
+      clientId && config.TWITCH_BOT_USER_ID
+        ? new HelixModeration(
+            new HelixClient({ clientId, baseUrl: config.TWITCH_HELIX_URL, auth: typeof token === 'string' ? new StaticAuthProvider(token.replace(/^oauth:/, '')) : token }),
+            config.TWITCH_BOT_USER_ID,
+          )
+        : undefined;
+    const adapter = new TwitchIrcAdapter(pool, { botLogin: config.TWITCH_BOT_LOGIN, knownBots: new Set(config.TWITCH_KNOWN_BOTS), moderation });
     // No fixed channel list: join what the shard manager assigns, one channel lease at a time.
     const shardMember =
       config.TWITCH_CHANNELS.length > 0

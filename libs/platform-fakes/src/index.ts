@@ -7,6 +7,16 @@ export {
   type TwitchTmiFakeOptions,
   type ViewerMessage,
 } from './twitch/twitch-tmi-fake.js';
+export {
+  DefaultTwitchHelixFakeOptions,
+  TwitchHelixFake,
+  type HelixAnswer,
+  type HelixCallRecord,
+  type HelixChatMessageRecord,
+  type HelixRequest,
+  type HelixRouteHandler,
+  type TwitchHelixFakeOptions,
+} from './twitch/twitch-helix-fake.js';
 export { DefaultTwitchAuthFakeOptions, TwitchAuthFake, type TwitchAuthFakeOptions } from './twitch/twitch-auth-fake.js';
 export {
   DefaultYouTubeFakeOptions,

@@ -41,3 +41,5 @@ export {
   TwitchIrcAdapter,
   type TwitchIrcAdapterOptions,
 } from './twitch-adapter.js';
+export { DefaultHelixClientOptions, HelixClient, HelixError, type ChatMessageResult, type HelixClientOptions, type OptionalHelixClientOptions, type RequiredHelixClientOptions } from './helix-client.js';
+export { HelixModeration, helixOutcome } from './helix-moderation.js';
