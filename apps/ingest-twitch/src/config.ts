@@ -9,6 +9,13 @@ export const IngestTwitchConfigSchema = z.object({
   LOG_LEVEL: logLevel(),
   PARLEY_KEY_PREFIX: keyPrefix(),
   PARLEY_EVENT_PARTITIONS: positiveInt(4),
+  /** How chat is read: irc (TMI) or eventsub (through a conduit; sends through the Send Chat Message API). */
+  TWITCH_TRANSPORT: z.enum(['irc', 'eventsub']).default('irc'),
+  TWITCH_EVENTSUB_URL: z.string().regex(/^wss?:\/\/\S+$/, 'a ws:// or wss:// URL').default('wss://eventsub.wss.twitch.tv/ws'),
+  /** Asked of Twitch per session (10–600): a session silent this long plus 2 s is reconnected. */
+  TWITCH_EVENTSUB_KEEPALIVE_SECONDS: positiveInt(10).pipe(z.number().min(10).max(600)),
+  /** Shards of the deployment's conduit: sized from the ingest pods (the chart: replicas × 4). */
+  TWITCH_CONDUIT_SHARDS: positiveInt(4).pipe(z.number().max(20_000)),
   TWITCH_IRC_URL: z
     .string()
     .regex(/^(wss?|ircs?):\/\/[^\s/]+/, 'a ws://, wss://, irc:// or ircs:// URL')
@@ -80,6 +87,11 @@ export const IngestTwitchConfigSchema = z.object({
     // Checked even when other variables are wrong too, so one run names every problem.
     { path: ['TWITCH_OAUTH_TOKEN'], message: 'required', when: () => true },
   ),
+  z.refine((config) => config.TWITCH_TRANSPORT !== 'eventsub' || Boolean(config.TWITCH_CLIENT_ID && config.TWITCH_CLIENT_SECRET && config.TWITCH_BOT_USER_ID), {
+    path: ['TWITCH_TRANSPORT'],
+    message: 'eventsub needs TWITCH_CLIENT_ID, TWITCH_CLIENT_SECRET (app access token) and TWITCH_BOT_USER_ID',
+    when: () => true,
+  }),
 );
 
 export type IngestTwitchConfig = z.infer<typeof IngestTwitchConfigSchema>;

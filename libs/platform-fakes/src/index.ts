@@ -17,6 +17,14 @@ export {
   type HelixRouteHandler,
   type TwitchHelixFakeOptions,
 } from './twitch/twitch-helix-fake.js';
+export {
+  DefaultTwitchEventSubFakeOptions,
+  TwitchEventSubFake,
+  type ChatSubscriptionType,
+  type EventSubChatMessage,
+  type TwitchEventSubFakeEvents,
+  type TwitchEventSubFakeOptions,
+} from './twitch/twitch-eventsub-fake.js';
 export { DefaultTwitchAuthFakeOptions, TwitchAuthFake, type TwitchAuthFakeOptions } from './twitch/twitch-auth-fake.js';
 export {
   DefaultYouTubeFakeOptions,
