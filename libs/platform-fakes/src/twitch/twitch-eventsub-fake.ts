@@ -83,6 +83,8 @@ export interface TwitchEventSubFakeEvents {
   /** No enabled shard could take it. */
   undeliverable: [{ messageId: string }];
   shardDisabled: [{ conduitId: string; shardId: string; status: Shard['status'] }];
+  /** A session's client connected to its reconnect URL: the new socket carries the session from now on. */
+  sessionMoved: [{ sessionId: string }];
 }
 
 /**
@@ -275,6 +277,7 @@ export class TwitchEventSubFake extends EventEmitter<TwitchEventSubFakeEvents> {
       if (reconnectOf) this.reconnects.delete(reconnectOf);
       old.closedCleanly = true;
       clearInterval(old.keepalive);
+      this.emit('sessionMoved', { sessionId: session.id });
     }
     this.sessions.set(session.id, session);
     this.write(session, message('session_welcome', { session: sessionJson(session.id, 'connected', keepaliveSeconds) }));
