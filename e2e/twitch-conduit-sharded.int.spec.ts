@@ -9,7 +9,7 @@ import { TwitchAuthFake, TwitchEventSubFake, TwitchHelixFake } from '@parley/pla
 import { EventSubAdapter, HelixClient } from '@parley/twitch';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { distRoot, eventually, logDir } from './support.js';
+import { distRoot, eventually, logDir, publishedEventCounts } from './support.js';
 
 const CHANNELS = Array.from({ length: 300 }, (_, i) => `conduit${String(i).padStart(3, '0')}`);
 const SHARDS = 12;
@@ -107,17 +107,7 @@ describe('Twitch EventSub conduit, sharded over three pods', () => {
     return Number(/^parley_twitch_conduit_shards(?:\{[^}]*\})? (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
   };
 
-  /** Event ids on the bus, with how often each was published. */
-  async function publishedEvents(): Promise<Map<string, number>> {
-    const counts = new Map<string, number>();
-    for (const stream of keys.allEventPartitions()) {
-      for (const [, fields] of await redis.xrange(stream, '-', '+')) {
-        const { id } = JSON.parse(fields[fields.indexOf('payload') + 1]!) as { id: string };
-        counts.set(id, (counts.get(id) ?? 0) + 1);
-      }
-    }
-    return counts;
-  }
+  const publishedEvents = () => publishedEventCounts(redis, keys);
 
   /** Viewers write `!ping` round the channels every few ms until `stop()`; the ids written. */
   function chatter(everyMs: number) {
