@@ -1,8 +1,19 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamConsumer, StreamProducer } from '@parley/bus';
-import { ChatLines, ChatModuleKeys, ChatModules, Giveaways, PatternMatcher, ReminderScheduler, SpamFilters, TimerScheduler } from '@parley/chat-modules';
+import {
+  ChatLines,
+  ChatModuleKeys,
+  ChatModules,
+  Giveaways,
+  PatternMatcher,
+  ReminderScheduler,
+  SpamFilters,
+  TimerScheduler,
+  type ModerationCapabilities,
+  type ModerationKind,
+} from '@parley/chat-modules';
 import { ChannelConfigCache, CommandEngine, CommandLedger, CommunityStats, EventRouter, type ChannelConfig } from '@parley/commands';
-import { StreamKeys } from '@parley/contracts';
+import { StreamKeys, type Platform } from '@parley/contracts';
 import { ChannelRepository, ChatModuleRepository, CommandRepository, createPool, migrate } from '@parley/db';
 import { WebhookModuleClient } from '@parley/modules';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
@@ -78,6 +89,7 @@ export class RouterModule {
     const moduleKeys = new ChatModuleKeys(config.PARLEY_KEY_PREFIX);
     const lines = new ChatLines(redis, moduleKeys);
     const filters = new SpamFilters(redis, moduleKeys, {
+      capabilities: moderationCapabilities(config.ROUTER_MODERATION_PLATFORMS),
       patterns: new PatternMatcher({ budgetMs: config.ROUTER_FILTER_PATTERN_BUDGET_MS, suspendMs: config.ROUTER_FILTER_PATTERN_SUSPEND_MS }),
     });
     const timers = new TimerScheduler(redis, moduleKeys, chatModuleRows, lines, producer, {
@@ -143,4 +155,11 @@ export class RouterModule {
       ],
     };
   }
+}
+
+/** The listed platforms deliver delete and timeout; the others run their filters in dry run. */
+function moderationCapabilities(platforms: readonly Platform[]): ModerationCapabilities {
+  const capabilities: Record<Platform, ModerationKind[]> = { twitch: [], youtube: [], discord: [], slack: [] };
+  for (const platform of platforms) capabilities[platform] = ['delete', 'timeout'];
+  return capabilities;
 }

@@ -31,7 +31,11 @@ export class ShardManagerModule {
       subscriber,
       {
         // Twitch IRC joins by login, so the unit carries the channel's name beside its id.
-        units: async (platform) => (await channels.listEnabled(platform as Platform)).map((channel) => ({ id: channel.platformChannelId, name: channel.name })),
+        // Through an EventSub conduit Twitch spreads the channels itself: the unit is a conduit shard.
+        units: async (platform) =>
+          platform === 'twitch' && config.SHARD_TWITCH_CONDUIT_SHARDS !== undefined
+            ? Array.from({ length: config.SHARD_TWITCH_CONDUIT_SHARDS }, (_, shard) => ({ id: String(shard), name: `conduit-shard-${shard}` }))
+            : (await channels.listEnabled(platform as Platform)).map((channel) => ({ id: channel.platformChannelId, name: channel.name })),
       },
       {
         keyPrefix: config.PARLEY_KEY_PREFIX,

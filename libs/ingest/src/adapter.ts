@@ -5,6 +5,8 @@ export interface OutboundMessage {
   kind: ActionKind;
   /** The platform's channel name or id, as the action names it. */
   channel: string;
+  /** The platform's id of that channel (Twitch: the broadcaster id Helix calls need). */
+  channelId?: string;
   /** The text to send, already made different from the channel's last line when the platform refuses repeats. */
   text: string;
   /** The platform message id this answers (reply), or targets (delete). */
