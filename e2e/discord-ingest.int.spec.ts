@@ -155,4 +155,87 @@ describe('Discord ingest against the fake, as processes', () => {
     expect(metrics).toMatch(/parley_discord_shards\{status="fatal"[^}]*\} 2/);
     await cleanup();
   }, 120_000);
+  it('3 pods, 8 gateway shards: SIGKILL a pod and its shards resume elsewhere within lease TTL + 5 s, nothing lost', async () => {
+    const LEASE_TTL_MS = 3_000;
+    const prefix = uniquePrefix('e2e-discord-kill');
+    const keys = new StreamKeys(prefix, 2);
+    const discord = (fake = new DiscordFake({ shards: 8, maxConcurrency: 4, heartbeatIntervalMs: 2_000 }));
+    const { apiUrl } = await discord.start();
+    const guilds = Array.from({ length: 8 }, (_, shard) => guildOn(discord, shard));
+    const sessions = new Map<number, string>();
+    discord.on('identify', ({ shard, sessionId }) => sessions.set(shard[0], sessionId));
+    const shared = {
+      REDIS_URL: redisUrl(),
+      DATABASE_URL: database.url,
+      PARLEY_KEY_PREFIX: prefix,
+      PARLEY_EVENT_PARTITIONS: '2',
+      LOG_LEVEL: 'info',
+      DISCORD_TOKEN: discord.options.token,
+      DISCORD_API_URL: apiUrl,
+      DISCORD_SHARD_COUNT: '8',
+      DISCORD_SHARDING: 'pool',
+      SHARD_DISCORD_GATEWAY_SHARDS: '8',
+      SHARD_PLATFORMS: 'discord',
+      INGEST_MEMBER_TTL_MS: String(LEASE_TTL_MS),
+      INGEST_CHANNEL_LEASE_TTL_MS: String(LEASE_TTL_MS),
+      INGEST_ASSIGNMENT_POLL_MS: '500',
+      SHARD_MEMBER_TTL_MS: String(LEASE_TTL_MS),
+      SHARD_LEADER_LEASE_TTL_MS: String(LEASE_TTL_MS),
+      SHARD_POLL_INTERVAL_MS: '500',
+    };
+    apps.push(await launchApp('shard-manager', { distRoot, logDir, instance: 'discord-kill', env: shared }));
+    const pods: AppProcess[] = [];
+    for (const pod of ['pod-0', 'pod-1', 'pod-2']) {
+      pods.push(await launchApp('ingest-discord', { distRoot, logDir, instance: `discord-kill-${pod}`, env: { ...shared, INGEST_MEMBER_ID: pod, INGEST_CONSUMER_NAME: pod } }));
+    }
+    apps.push(...pods);
+    await waitUntilReady(apps, 120_000);
+    await eventually(() => (discord.connectedShards().join() === '0,1,2,3,4,5,6,7' ? true : undefined), 90_000, 'all 8 shards connected, each once');
+    // The shards the victim runs: its connection ages are labelled by shard id.
+    const victim = pods[0]!;
+    const victimShards = await eventually(async () => {
+      const metrics = await (await fetch(`http://127.0.0.1:${victim.port}/metrics`)).text();
+      const shards = [...metrics.matchAll(/parley_ingest_connection_last_event_age_seconds\{platform="discord",connection="(\d+)"/g)].map((match) => Number(match[1]));
+      return shards.length > 0 ? shards : undefined;
+    }, 30_000, 'the victim to run shards');
+
+    const said: string[] = [];
+    let talking = true;
+    const talk = (async () => {
+      for (let round = 0; talking; round++) {
+        for (const guild of guilds) said.push(discord.memberSay(guild, '600', { id: '300000000000000009', username: 'talker' }, `line ${round}`));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const resumedAt = new Map<number, number>();
+    const victimSessions = new Map(victimShards.map((shard) => [sessions.get(shard)!, shard]));
+    discord.on('resume', ({ sessionId }) => {
+      const shard = victimSessions.get(sessionId);
+      if (shard !== undefined && !resumedAt.has(shard)) resumedAt.set(shard, Date.now());
+    });
+    const identifiedAfterKill: number[] = [];
+    discord.on('identify', ({ shard }) => identifiedAfterKill.push(shard[0]));
+    const killedAt = Date.now();
+    victim.child.kill('SIGKILL');
+    await eventually(() => (resumedAt.size === victimShards.length ? true : undefined), 30_000, "the victim's shards resumed elsewhere");
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    talking = false;
+    await talk;
+    const ids = await eventually(async () => {
+      const published = (await discordEvents(redis, keys)).map((event) => event.id);
+      return said.every((id) => published.includes(`discord:${id}`)) ? published : undefined;
+    }, 30_000, 'every line on the bus');
+
+    const takeoverMs = Math.max(...[...resumedAt.values()].map((at) => at - killedAt));
+    console.log(`discord takeover: shards ${victimShards.join(',')} of the killed pod resumed after ${takeoverMs} ms (lease TTL ${LEASE_TTL_MS} ms); ${said.length} lines, all published once`);
+    expect(takeoverMs).toBeLessThan(LEASE_TTL_MS + 5_000);
+    // Resumed, not re-identified: a new IDENTIFY would not replay what the dead session missed.
+    expect(identifiedAfterKill).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(said.length).toBeGreaterThan(100);
+    // Identifies kept to max_concurrency per 5 s across the three pods.
+    expect(discord.identifyRefusals).toBe(0);
+    await deleteKeysWithPrefix(redis, prefix);
+  }, 240_000);
 });

@@ -5,6 +5,11 @@ import type { DiscordKeys } from './discord-keys.js';
 
 /** Discord's identify window: `max_concurrency` identifies per 5 s, one per bucket. */
 export const IDENTIFY_WINDOW_MS = 5_000;
+/**
+ * Added to each window: Redis's clock and the path to Discord are not Discord's clock, and an
+ * identify that lands exactly 5 s after the previous one was seen refused (4008) in the e2e test.
+ */
+export const IDENTIFY_WINDOW_MARGIN_MS = 250;
 
 /**
  * `@discordjs/ws`'s identify throttle held in Redis, so it counts across every pod: shard
@@ -25,7 +30,7 @@ export class RedisIdentifyThrottler implements IIdentifyThrottler {
     const key = this.keys.identifyBucket(shardId % this.maxConcurrency, this.maxConcurrency);
     for (;;) {
       signal.throwIfAborted();
-      if ((await this.redis.set(key, `${this.holder}:${shardId}`, 'PX', IDENTIFY_WINDOW_MS, 'NX')) === 'OK') return;
+      if ((await this.redis.set(key, `${this.holder}:${shardId}`, 'PX', IDENTIFY_WINDOW_MS + IDENTIFY_WINDOW_MARGIN_MS, 'NX')) === 'OK') return;
       const waitMs = await this.redis.pttl(key);
       await sleep(Math.max(10, waitMs), undefined, { signal });
     }
