@@ -83,7 +83,7 @@ describe('SlackEventsReceiver behind HTTP, against the Slack fake and real Redis
     await fake.settled();
     const events = await busEvents();
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ id: `slack:T1/C1/${ts}`, platform: 'slack', channel: { id: 'T1/C1', name: 'C1' }, author: { id: 'U1' }, text: '!ping', replyTo: ts });
+    expect(events[0]).toMatchObject({ id: `slack:T1/C1/${ts}`, platform: 'slack', channel: { id: 'T1', name: 'C1' }, author: { id: 'U1' }, text: '!ping', replyTo: ts });
   });
 
   it('processes a delivery Slack retried (no 2xx within 3 s) once', async () => {
