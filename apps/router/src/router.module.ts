@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamConsumer, StreamProducer } from '@parley/bus';
 import { ChatLines, ChatModuleKeys, ChatModules, CommunityReminderScheduler, Giveaways, PatternMatcher, ReminderScheduler, SpamFilters, TimerScheduler } from '@parley/chat-modules';
 import { ChannelConfigCache, CommandEngine, CommandLedger, CommunityStats, EventRouter, type ChannelConfig } from '@parley/commands';
-import { StreamKeys } from '@parley/contracts';
+import { StreamKeys, type ChatEvent } from '@parley/contracts';
 import { ChannelRepository, ChatModuleRepository, CommandRepository, createPool, migrate } from '@parley/db';
 import { WebhookModuleClient } from '@parley/modules';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
@@ -66,12 +66,13 @@ export class RouterModule {
         resetTimeoutMs: config.ROUTER_MODULE_BREAKER_RESET_MS,
       },
     });
+    const answerBudget = (event: ChatEvent, communityId: string) =>
+      ledger.spendAnswerBudget(communityId, `${event.platform}:${event.author.id}`, config.ROUTER_ANSWERS_PER_AUTHOR, config.ROUTER_ANSWERS_WINDOW_MS);
     const engine = new CommandEngine({
       ledger,
       modules,
       admin: new RepositoryCommandAdmin(commands, redis, keys),
-      answerBudget: (event, communityId) =>
-        ledger.spendAnswerBudget(communityId, `${event.platform}:${event.author.id}`, config.ROUTER_ANSWERS_PER_AUTHOR, config.ROUTER_ANSWERS_WINDOW_MS),
+      answerBudget,
       mayNotifyCooldown: (event, communityId) => ledger.claimCooldownNotice(communityId, event.author.id, config.ROUTER_COOLDOWN_NOTICE_INTERVAL_S),
       counters: chatModuleRows,
     });
@@ -107,6 +108,7 @@ export class RouterModule {
             reminders,
             store: chatModuleRows,
             appliedTtlSeconds: ledgerTtlSeconds,
+            answerBudget,
           })
         : undefined,
     });
