@@ -56,6 +56,13 @@ describe('EventSubAdapter against the EventSub fake', () => {
     await vi.waitFor(() => expect(frames.some((frame) => (frame.payload.event as { message_id?: string } | undefined)?.message_id === id)).toBe(true));
   });
 
+  it('fails the start of a shard Twitch will not assign, and runs no session for it', async () => {
+    const reader = adapter(1);
+    await reader.connect();
+    await expect(reader.startShard('5')).rejects.toThrow(/conduit shard 5: shard not found/);
+    expect(reader.runningShards()).toEqual([]);
+  });
+
   it('counts a revocation and marks the channel’s authorization refused', async () => {
     const reader = adapter();
     const authorization: Array<{ channel: string; granted: boolean }> = [];
