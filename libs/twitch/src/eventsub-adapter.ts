@@ -142,17 +142,28 @@ export class EventSubAdapter extends EventEmitter<EventSubAdapterEvents> impleme
     if (this.shards.has(shard)) return;
     const session = new EventSubSession(this.options.session);
     this.shards.set(shard, session);
-    const assigned = new Promise<void>((resolve) => {
+    let settled = false;
+    const assigned = new Promise<void>((resolve, reject) => {
       session.on('session', (sessionId) => {
-        void this.assign(shard, sessionId)
-          .then(resolve)
-          .catch((error: Error) => this.emit('error', error));
+        void this.assign(shard, sessionId).then(
+          () => ((settled = true), resolve()),
+          (error: Error) => {
+            // The first assignment failing fails the start (the shard manager retries the unit); a later one is reported.
+            if (!settled) return ((settled = true), reject(error));
+            if (this.listenerCount('error') > 0) this.emit('error', error);
+          },
+        );
       });
     });
     session.on('frame', (frame) => this.onFrame(frame, Number(shard)));
     session.on('lost', ({ reason }) => this.emit('shardLost', { shard, reason }));
     session.start();
-    await assigned;
+    try {
+      await assigned;
+    } catch (error) {
+      await this.stopShard(shard);
+      throw error;
+    }
   }
 
   /** Closes the shard's session cleanly; the pod that takes the shard over assigns its own. */

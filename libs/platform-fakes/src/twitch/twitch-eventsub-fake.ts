@@ -43,6 +43,8 @@ interface Session {
   recent: Array<{ at: number; frame: Notification }>;
   /** The client closed cleanly (1000) or the server moved it: nothing is retried. */
   closedCleanly: boolean;
+  /** `silence()`: nothing is written any more. */
+  silenced?: boolean;
 }
 
 interface Shard {
@@ -189,6 +191,14 @@ export class TwitchEventSubFake extends EventEmitter<TwitchEventSubFakeEvents> {
     return [...this.subscriptions.values()].filter((subscription) => !type || subscription.type === type);
   }
 
+  /** The session's socket stays open but nothing more is written to it, keepalives included (a half-dead connection). */
+  silence(sessionId: string): void {
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new Error(`no session ${sessionId}`);
+    clearInterval(session.keepalive);
+    session.silenced = true;
+  }
+
   /** Sends `session_reconnect` on the session; its next connection (to the URL given) keeps the session id. */
   reconnectSession(sessionId: string): void {
     const session = this.sessions.get(sessionId);
@@ -327,7 +337,7 @@ export class TwitchEventSubFake extends EventEmitter<TwitchEventSubFakeEvents> {
   }
 
   private write(session: Session, frame: Notification): void {
-    if (session.socket.readyState !== WebSocket.OPEN) return;
+    if (session.socket.readyState !== WebSocket.OPEN || session.silenced) return;
     const { retried: _retried, conduitId: _conduitId, ...wire } = frame;
     session.socket.send(JSON.stringify(wire));
     const now = Date.now();

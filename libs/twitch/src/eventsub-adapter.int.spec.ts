@@ -1,0 +1,121 @@
+import { once } from 'node:events';
+import { TwitchEventSubFake, TwitchHelixFake } from '@parley/platform-fakes';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { EventSubAdapter } from './eventsub-adapter.js';
+import type { EventSubFrame } from './eventsub-session.js';
+import { HelixClient } from './helix-client.js';
+
+const BOT = 'parleybot';
+const CHANNEL = 'sessionroom';
+
+/** The EventSub adapter against the Helix and EventSub fakes, without the kit: sessions, revocations, sends. */
+describe('EventSubAdapter against the EventSub fake', () => {
+  const helix = new TwitchHelixFake({ acceptToken: (token) => token !== 'stale-token' });
+  const eventSub = new TwitchEventSubFake(helix, { keepaliveSeconds: 1 });
+  const adapters: EventSubAdapter[] = [];
+  let wsUrl: string;
+
+  beforeAll(async () => {
+    await helix.start();
+    wsUrl = await eventSub.start();
+  });
+
+  afterAll(async () => {
+    for (const adapter of adapters) await adapter.close();
+    await eventSub.stop();
+    await helix.stop();
+  });
+
+  function adapter(shardCount = 1, token: () => Promise<string> = async () => 'app-token') {
+    const created = new EventSubAdapter(new HelixClient({ clientId: helix.options.clientId, baseUrl: helix.url, auth: { accessToken: token } }), {
+      botLogin: BOT,
+      botUserId: eventSub.channelId(BOT),
+      shardCount,
+      session: { url: wsUrl, keepaliveSeconds: 1, reconnectBackoff: { baseMs: 50, maxMs: 200 } },
+    });
+    adapters.push(created);
+    return created;
+  }
+
+  it('replaces a session that went silent (keepalive timeout) and assigns the new one to its shard', async () => {
+    const reader = adapter();
+    const frames: EventSubFrame[] = [];
+    reader.read((frame) => frames.push(frame));
+    await reader.connect();
+    await reader.join(CHANNEL);
+    await reader.startShard('0');
+    const first = reader.sessionOf('0')!;
+    const lost = once(reader, 'shardLost');
+    eventSub.silence(first);
+    const [{ reason }] = (await lost) as [{ reason: string }];
+    expect(reason).toMatch(/closed 1006/);
+    await vi.waitFor(() => expect(eventSub.shards(reader.conduit!)[0]).toMatchObject({ status: 'enabled', sessionId: reader.sessionOf('0') }), { timeout: 10_000 });
+    expect(reader.sessionOf('0')).not.toBe(first);
+    // Chat flows on the new session.
+    const id = eventSub.viewerSay(CHANNEL, { login: 'alice', text: 'still here' });
+    await vi.waitFor(() => expect(frames.some((frame) => (frame.payload.event as { message_id?: string } | undefined)?.message_id === id)).toBe(true));
+  });
+
+  it('fails the start of a shard Twitch will not assign, and runs no session for it', async () => {
+    const reader = adapter(1);
+    await reader.connect();
+    await expect(reader.startShard('5')).rejects.toThrow(/conduit shard 5: shard not found/);
+    expect(reader.runningShards()).toEqual([]);
+  });
+
+  it('counts a revocation and marks the channel’s authorization refused', async () => {
+    const reader = adapter();
+    const authorization: Array<{ channel: string; granted: boolean }> = [];
+    reader.on('authorization', (state) => authorization.push(state));
+    await reader.connect();
+    await reader.startShard('0');
+    await reader.join('revokedroom');
+    const revoked = once(reader, 'revoked');
+    const subscription = eventSub.subscriptionsOf('channel.chat.message').find((candidate) => candidate.condition.broadcaster_user_id === eventSub.channelId('revokedroom'))!;
+    eventSub.revoke(subscription.id);
+    expect((await revoked)[0]).toEqual({ type: 'channel.chat.message', broadcasterId: eventSub.channelId('revokedroom'), status: 'authorization_revoked' });
+    expect(authorization).toEqual([
+      { channel: 'revokedroom', granted: true },
+      { channel: 'revokedroom', granted: false },
+    ]);
+  });
+
+  it('sends through Send Chat Message and turns drop reasons and 429 into the kit’s outcomes', async () => {
+    const sender = adapter();
+    await sender.connect();
+    const message = { kind: 'reply' as const, channel: CHANNEL, channelId: eventSub.channelId(CHANNEL), text: 'Pong!', targetMessageId: 'm-1' };
+    const confirm = async () => sender.confirm(await sender.send(message, 0));
+    expect(await confirm()).toMatchObject({ status: 'accepted' });
+    expect(helix.chatMessages(eventSub.channelId(CHANNEL)).at(-1)).toMatchObject({ message: 'Pong!', replyParentMessageId: 'm-1', senderId: eventSub.channelId(BOT), isSent: true });
+    helix.dropNextChatMessage('msg_duplicate', 'Your message is identical to the previous one.');
+    expect(await confirm()).toEqual({ status: 'refused', reason: 'msg_duplicate', retry: 'variant' });
+    helix.dropNextChatMessage('msg_followersonly', 'Followers only.');
+    expect(await confirm()).toEqual({ status: 'refused', reason: 'msg_followersonly', retry: 'never' });
+    helix.rateLimitFor(2_000);
+    const limited = await confirm();
+    expect(limited).toMatchObject({ status: 'refused', reason: 'helix_rate_limited', retry: 'later' });
+    expect((limited as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
+    expect((limited as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(3_000);
+    helix.rateLimitFor(0);
+  });
+
+  it('refreshes a token Helix refuses (401) once, and tries again with the new one', async () => {
+    let current = 'stale-token';
+    const refused: string[] = [];
+    const client = new HelixClient({
+      clientId: helix.options.clientId,
+      baseUrl: helix.url,
+      auth: {
+        accessToken: async () => current,
+        refused: async (token) => {
+          refused.push(token);
+          current = 'fresh-token';
+        },
+      },
+    });
+    await client.deleteChatMessage('1', '1', 'm-9');
+    expect(refused).toEqual(['stale-token']);
+    expect(helix.calls('DELETE /moderation/chat').at(-1)).toMatchObject({ status: 204, token: 'fresh-token' });
+  });
+});
+
