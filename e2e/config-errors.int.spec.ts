@@ -58,4 +58,18 @@ describe('configuration is validated at start-up', () => {
     expect(stderrLines[0]).toMatch(/YOUTUBE_BOT_ACCESS_TOKEN is required/);
     expect(stderrLines[0]).not.toMatch(/secret/);
   });
+
+  it('ingest-discord and ingest-slack exit 78 with one line naming each bad variable, never a secret', () => {
+    const discord = runApp('ingest-discord', { REDIS_URL: 'redis://127.0.0.1:6379', DISCORD_SHARD_COUNT: '0', DISCORD_GUILDS: '{"broken": secret' });
+    expect(discord.status).toBe(78);
+    expect(discord.stderrLines).toHaveLength(1);
+    expect(discord.stderrLines[0]).toMatch(/^ingest-discord: /);
+    for (const name of ['DISCORD_TOKEN', 'DISCORD_SHARD_COUNT', 'DISCORD_GUILDS']) expect(discord.stderrLines[0]).toMatch(new RegExp(name));
+    expect(discord.stderrLines[0]).not.toMatch(/secret/);
+    const slack = runApp('ingest-slack', { REDIS_URL: 'redis://127.0.0.1:6379', SLACK_WORKSPACES: '{"T0001": {"botToken": "xoxb-secret"' });
+    expect(slack.status).toBe(78);
+    expect(slack.stderrLines).toHaveLength(1);
+    expect(slack.stderrLines[0]).toMatch(/^ingest-slack: .*SLACK_SIGNING_SECRET.*SLACK_WORKSPACES|^ingest-slack: .*SLACK_WORKSPACES.*SLACK_SIGNING_SECRET/);
+    expect(slack.stderrLines[0]).not.toMatch(/xoxb-secret/);
+  });
 });

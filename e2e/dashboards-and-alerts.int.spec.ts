@@ -7,7 +7,7 @@ import { createTestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
 import { TestWebhookHandlers, TestWebhookServer } from '@parley/modules/testing';
 import { LocalPrometheus, loadAlertRules, shippedPanelQueries, withoutThresholds } from '@parley/ops';
-import { TwitchAuthFake, TwitchTmiFake, YouTubeFake } from '@parley/platform-fakes';
+import { DiscordFake, TwitchAuthFake, TwitchTmiFake, YouTubeFake } from '@parley/platform-fakes';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatEvent, distRoot, eventually, logDir } from './support.js';
@@ -33,6 +33,8 @@ describe('dashboards and alerts against live metrics', () => {
   const auth = new TwitchAuthFake();
   // A YouTube project with a small quota, so its gauges move and the quota alert has data.
   const youtube = new YouTubeFake({ dailyQuota: 1_000 });
+  // Discord, for the gateway shard series (the fatal-shard alert).
+  const discord = new DiscordFake();
   const redis = new Redis(redisUrl());
   const apps: AppProcess[] = [];
   const adminToken = randomBytes(24).toString('base64url');
@@ -100,6 +102,8 @@ describe('dashboards and alerts against live metrics', () => {
         },
       }),
     );
+    const { apiUrl: discordApiUrl } = await discord.start();
+    apps.push(await launchApp('ingest-discord', { distRoot, logDir, env: { ...env, DISCORD_TOKEN: discord.options.token, DISCORD_API_URL: discordApiUrl } }));
     const hub = await launchApp('hub', {
       distRoot,
       logDir,
@@ -107,11 +111,12 @@ describe('dashboards and alerts against live metrics', () => {
     });
     apps.push(hub);
     hubUrl = `http://127.0.0.1:${hub.port}`;
-    await waitUntilReady(apps, 60_000);
+    // Seven apps start at once: on a busy machine that takes longer than one minute.
+    await waitUntilReady(apps, 120_000);
     prometheus = await LocalPrometheus.start(apps.map((app) => ({ service: app.name, port: app.port })));
     // The shard manager places the channel on the one ingest pod, which joins it.
     await eventually(() => (fake.joinedLogins(CHANNEL).includes(BOT) ? true : undefined), 30_000, 'the bot to join its assigned channel');
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await prometheus?.stop();
@@ -119,6 +124,7 @@ describe('dashboards and alerts against live metrics', () => {
     await fake.stop();
     await auth.stop();
     await youtube.stop();
+    await discord.stop();
     await webhook?.close();
     await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
@@ -165,7 +171,7 @@ describe('dashboards and alerts against live metrics', () => {
     expect(await prometheus.query(withoutThresholds('sum(rate(parley_no_such_metric_total[1m])) > 5'))).toEqual([]);
     // And the apps' own series are there, labelled with their service.
     const up = await prometheus.query('up');
-    expect(up.map((series) => series.metric.service).sort()).toEqual(['hub', 'ingest-twitch', 'ingest-youtube', 'router', 'shard-manager']);
+    expect(up.map((series) => series.metric.service).sort()).toEqual(['hub', 'ingest-discord', 'ingest-twitch', 'ingest-youtube', 'router', 'shard-manager']);
     expect(up.every((series) => series.value[1] === '1')).toBe(true);
   });
 });

@@ -156,7 +156,8 @@ describe('Discord ingest against the fake, as processes', () => {
     await cleanup();
   }, 120_000);
   it('3 pods, 8 gateway shards: SIGKILL a pod and its shards resume elsewhere within lease TTL + 5 s, nothing lost', async () => {
-    const LEASE_TTL_MS = 3_000;
+    // 5 s, not less: with the machine loaded (load average 17-28 here) 3 s leases were lost by live pods whose renewals came late.
+    const LEASE_TTL_MS = 5_000;
     const prefix = uniquePrefix('e2e-discord-kill');
     const keys = new StreamKeys(prefix, 2);
     const discord = (fake = new DiscordFake({ shards: 8, maxConcurrency: 4, heartbeatIntervalMs: 2_000 }));

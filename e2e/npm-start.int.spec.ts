@@ -29,7 +29,7 @@ describe('npm start, run as a user would', () => {
     await collector.stop();
   });
 
-  it('answers a typed !ping in the demo chat and in the YouTube chat beside it, traces it to the OTLP endpoint it is given, and leaves no process behind after Ctrl-C', async () => {
+  it('answers a typed !ping in the demo chat and in the YouTube, Discord and Slack chats beside it, traces it to the OTLP endpoint it is given, and leaves no process behind after Ctrl-C', async () => {
     const database = await createTestDatabase();
     const otlpEndpoint = await collector.start();
     dropDatabase = database.drop;
@@ -47,7 +47,7 @@ describe('npm start, run as a user would', () => {
     const pgid = demo.pid!;
 
     try {
-      await eventually(() => (output.includes('demo chat in') ? true : undefined), 90_000, `the demo chat to open; output so far:\n${output}`);
+      await eventually(() => (output.includes('demo chat in') ? true : undefined), 150_000, `the demo chat to open; output so far:\n${output}`);
       demo.stdin.write('!ping\n');
       await eventually(() => (/parleybot: Pong!/.test(output) ? true : undefined), 5_000, `the bot's answer; output:\n${output}`);
       expect(output).toContain(`traces: exported over OTLP/HTTP to ${otlpEndpoint}`);
@@ -63,6 +63,12 @@ describe('npm start, run as a user would', () => {
       expect(output).toContain('YouTube demo chat');
       demo.stdin.write('yt: !ping\n');
       await eventually(() => (/\[youtube\] UCparleybot: Pong!/.test(output) ? true : undefined), 15_000, `the YouTube answer; output:\n${output}`);
+      // And the Discord and Slack demo channels beside them.
+      expect(output).toContain('Discord and Slack demo channels');
+      demo.stdin.write('dc: !ping\n');
+      await eventually(() => (/\[discord\] parleybot: Pong!/.test(output) ? true : undefined), 15_000, `the Discord answer; output:\n${output}`);
+      demo.stdin.write('sl: !ping\n');
+      await eventually(() => (/\[slack\] UBOT1: Pong!/.test(output) ? true : undefined), 15_000, `the Slack answer; output:\n${output}`);
     } finally {
       // A demo that already exited has no group left to signal (ESRCH); the failure above,
       // with the demo's output, is the one to report.
@@ -78,5 +84,5 @@ describe('npm start, run as a user would', () => {
       throw new Error(`${error.message}: ${processesInGroup(pgid).join('; ')}`);
     });
     expect(output).toContain('stopping');
-  }, 150_000);
+  }, 240_000);
 });

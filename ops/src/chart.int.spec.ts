@@ -175,6 +175,27 @@ describe('what each values file turns on', () => {
     for (const kind of ['Service', 'PodDisruptionBudget', 'NetworkPolicy']) expect(ofKind(objects, kind).some((object) => appOf(object) === 'ingest-youtube'), kind).toBe(true);
   });
 
+  it('Discord and Slack entries: gateway shards placed by the shard manager, Slack reachable from the ingress controller only', async () => {
+    const objects = parseManifests(
+      await helmTemplate([], [
+        'ingest.discord.enabled=true',
+        'ingest.discord.env.DISCORD_SHARD_COUNT=4',
+        'ingest.slack.enabled=true',
+        'ingest.slack.ingressFrom[0].namespaceSelector.matchLabels.name=ingress-nginx',
+      ]),
+    );
+    const deployments = ofKind(objects, 'Deployment');
+    for (const app of ['ingest-discord', 'ingest-slack']) expect(podSpecOf(deployments.find((d) => appOf(d) === app)!).containers[0]!.args).toEqual([`dist/apps/${app}/src/main.js`]);
+    expect(podSpecOf(deployments.find((d) => appOf(d) === 'ingest-discord')!).containers[0]!.env).toContainEqual({ name: 'DISCORD_TOKEN', valueFrom: { secretKeyRef: { name: 'parley-discord', key: 'bot-token' } } });
+    const shardEnv = podSpecOf(deployments.find((d) => appOf(d) === 'shard-manager')!).containers[0]!.env!;
+    expect(shardEnv.find((variable) => variable.name === 'SHARD_PLATFORMS')?.value).toBe('discord,twitch');
+    expect(shardEnv.find((variable) => variable.name === 'SHARD_DISCORD_GATEWAY_SHARDS')?.value).toBe('4');
+    const slackPolicy = ofKind(objects, 'NetworkPolicy').find((policy) => appOf(policy) === 'ingest-slack')!;
+    expect(JSON.stringify((slackPolicy.spec as { ingress: unknown[] }).ingress)).toContain('ingress-nginx');
+    const discordPolicy = ofKind(objects, 'NetworkPolicy').find((policy) => appOf(policy) === 'ingest-discord')!;
+    expect(JSON.stringify((discordPolicy.spec as { ingress: unknown[] }).ingress)).not.toContain('ingress-nginx');
+  });
+
   it('refuses values the schema forbids: a root user, an unknown log level, a misspelt key', async () => {
     await expect(helmTemplate([], ['securityContext.runAsUser=0'])).rejects.toThrow(/runAsUser/);
     await expect(helmTemplate([], ['logLevel=verbose'])).rejects.toThrow(/logLevel/);
@@ -211,7 +232,10 @@ describe('k8s/', () => {
       // The base's shard manager already spreads the components' platforms: nothing to patch.
       const shardManager = podSpecOf(deployments.find((d) => appOf(d) === 'shard-manager')!).containers[0]!;
       const platforms = shardManager.env!.find((variable) => variable.name === 'SHARD_PLATFORMS')!.value!.split(',');
-      for (const component of components) expect(platforms).toContain(component.replace(/^ingest-/, ''));
+      const ingest = (parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { ingest: Record<string, { sharded?: boolean }> }).ingest;
+      const sharded = components.map((component) => component.replace(/^ingest-/, '')).filter((platform) => ingest[platform]?.sharded);
+      expect(sharded).toContain('youtube');
+      for (const platform of sharded) expect(platforms).toContain(platform);
       for (const component of components) {
         expect(ofKind(objects, 'Service').some((service) => appOf(service) === component), `${component} Service`).toBe(true);
         expect(ofKind(objects, 'NetworkPolicy').some((policy) => appOf(policy) === component), `${component} NetworkPolicy`).toBe(true);

@@ -43,16 +43,16 @@ export async function seedDemo(databaseUrl: string, channelId: string): Promise<
   }
 }
 
-/** The demo community's YouTube channel (by its channel id), beside the Twitch one. Safe to run again. */
-export async function seedDemoYouTube(databaseUrl: string, channelId: string): Promise<void> {
+/** One more chat of the demo community beside the Twitch one (YouTube by channel id, a Discord guild, a Slack workspace). Safe to run again. */
+export async function seedDemoChannel(databaseUrl: string, platform: 'youtube' | 'discord' | 'slack', platformChannelId: string, name: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     await client.query(
       `INSERT INTO channels (community_id, platform, platform_channel_id, name)
-       SELECT id, 'youtube', $1, 'Parley demo on YouTube' FROM communities WHERE slug = 'demo'
+       SELECT id, $1, $2, $3 FROM communities WHERE slug = 'demo'
        ON CONFLICT (platform, platform_channel_id) DO UPDATE SET community_id = EXCLUDED.community_id, enabled = true`,
-      [channelId],
+      [platform, platformChannelId, name],
     );
   } finally {
     await client.end();

@@ -180,6 +180,9 @@ describe('SpamFilters (real Redis)', () => {
     expect(hit).toMatchObject({ dryRun: 'unsupported', actions: [] });
     const youtube = await filters.check(line('NEITHER CAN YOUTUBE, LOUDLY', { platform: 'youtube' }), config({ caps: { enabled: true } }));
     expect(youtube).toMatchObject({ dryRun: 'unsupported', actions: [] });
+    // ingest-discord delivers deletes and timeouts: Discord's filters act by default.
+    const discord = await platformless.check(line('DISCORD CAN DELETE, LOUDLY', { platform: 'discord' }), config({ caps: { enabled: true } }));
+    expect(discord).toMatchObject({ dryRun: false, actions: [{ kind: 'delete' }] });
   });
 
   it('!permit lets a viewer post links until it runs out', async () => {

@@ -15,11 +15,12 @@ export type ModerationKind = 'delete' | 'timeout';
 export type ModerationCapabilities = Readonly<Record<Platform, readonly ModerationKind[]>>;
 
 /**
- * No ingest delivers delete or timeout yet: Twitch retired them from IRC and needs the
- * Helix API (the EventSub/Helix issue); YouTube, Discord and Slack ingests do not exist
- * yet. So every platform runs its filters in dry run until its ingest can act.
+ * What each ingest delivers: Discord's deletes and member timeouts over REST (ingest-discord).
+ * Twitch retired them from IRC and needs the Helix API (the EventSub/Helix issue); Slack bots
+ * cannot time members out or delete others' messages. A platform without them runs its
+ * filters in dry run until its ingest can act.
  */
-export const DefaultModerationCapabilities: ModerationCapabilities = { twitch: [], youtube: [], discord: [], slack: [] };
+export const DefaultModerationCapabilities: ModerationCapabilities = { twitch: [], youtube: [], discord: ['delete', 'timeout'], slack: [] };
 
 export interface SpamFiltersOptions {
   capabilities: ModerationCapabilities;
