@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamConsumer, StreamProducer } from '@parley/bus';
-import { ChatLines, ChatModuleKeys, ChatModules, CommunityReminderScheduler, Giveaways, PatternMatcher, ReminderScheduler, SpamFilters, TimerScheduler } from '@parley/chat-modules';
+import { ChatLines, ChatModuleKeys, ChatModules, CommunityReminderScheduler, Giveaways, PatternMatcher, ReminderScheduler, Shoutouts, SpamFilters, TimerScheduler, TwitchHelixProfiles } from '@parley/chat-modules';
 import { ChannelConfigCache, CommandEngine, CommandLedger, CommunityStats, EventRouter, type ChannelConfig } from '@parley/commands';
 import { StreamKeys, type ChatEvent } from '@parley/contracts';
 import { ChannelRepository, ChatModuleRepository, CommandRepository, createPool, migrate } from '@parley/db';
@@ -95,6 +95,12 @@ export class RouterModule {
       tickMs: config.ROUTER_TIMER_TICK_MS,
       syncMs: config.ROUTER_TIMER_SYNC_MS,
     });
+    const appToken = config.ROUTER_TWITCH_APP_TOKEN;
+    const shoutouts = new Shoutouts(
+      config.ROUTER_TWITCH_CLIENT_ID && appToken
+        ? { twitch: new TwitchHelixProfiles({ baseUrl: config.ROUTER_TWITCH_HELIX_URL, clientId: config.ROUTER_TWITCH_CLIENT_ID, accessToken: async () => appToken }) }
+        : {},
+    );
     const router = new EventRouter(engine, cache, producer, {
       keys,
       maxEventAgeMs: config.ROUTER_MAX_EVENT_AGE_MS,
@@ -109,6 +115,7 @@ export class RouterModule {
             store: chatModuleRows,
             appliedTtlSeconds: ledgerTtlSeconds,
             answerBudget,
+            shoutouts,
           })
         : undefined,
     });
