@@ -1,3 +1,5 @@
+import { countersIn, renderTemplate } from '@parley/commands';
+import type { Platform } from '@parley/contracts';
 import type { Redis } from 'ioredis';
 import { PeriodicStep } from './periodic-step.js';
 
@@ -66,4 +68,24 @@ export class SyncedScheduleStepper {
 export async function unscheduleGone(redis: Redis, due: string, state: string, keep: ReadonlySet<string> | ReadonlyMap<string, unknown>, stateFields: (member: string) => string[]): Promise<void> {
   const gone = (await redis.zrange(due, '0', '-1')).filter((member) => !keep.has(member));
   if (gone.length) await redis.multi().zrem(due, ...gone).hdel(state, ...gone.flatMap(stateFields)).exec();
+}
+
+/** Where a scheduled post reads the counters its message shows (`ChatModuleRepository`). */
+export interface CounterReader {
+  readCounters(communityId: string, names: readonly string[]): Promise<Map<string, number>>;
+}
+
+/**
+ * A timer's or reminder's message rendered like a command response (`$(counter deaths)`,
+ * `$(channel)`, `$(random 1-6)`, `$(pick a|b)`; `$(user)` is the channel, as no viewer
+ * asked). Counters that cannot be read (PostgreSQL down) show as unavailable; the post
+ * still goes out.
+ */
+export async function renderScheduledMessage(
+  counters: CounterReader,
+  placement: { communityId: string; message: string; platform: Platform; channelName: string },
+): Promise<string> {
+  const names = countersIn(placement.message);
+  const values = names.length ? await counters.readCounters(placement.communityId, names).catch(() => new Map<string, number>()) : undefined;
+  return renderTemplate(placement.message, { platform: placement.platform, user: placement.channelName, channel: placement.channelName, args: [], counters: values });
 }

@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { sanitizeForPlatform } from '@parley/commands';
 import { chatActionId, type ChatAction } from '@parley/contracts';
 import type { ReminderPlacement } from '@parley/db';
 import type { Redis } from 'ioredis';
 import type { ChatModuleKeys } from '../keys.js';
-import { SyncedScheduleStepper, unscheduleGone } from '../redis-schedule.js';
+import { SyncedScheduleStepper, renderScheduledMessage, unscheduleGone, type CounterReader } from '../redis-schedule.js';
 import type { TimerPublisher } from '../timers/timer-scheduler.js';
 import { InvalidRecurrenceError, Recurrence } from './recurrence.js';
 
-/** Where the schedule learns which community reminders exist (Postgres, through `ChatModuleRepository`). */
-export interface ReminderSource {
+/** Where the schedule learns which community reminders exist and reads the counters they show (Postgres, through `ChatModuleRepository`). */
+export interface ReminderSource extends CounterReader {
   listReminderPlacements(): Promise<ReminderPlacement[]>;
 }
 
@@ -172,7 +171,7 @@ export class CommunityReminderScheduler extends EventEmitter<CommunityReminderEv
       platform: placement.platform,
       channel: { id: placement.platformChannelId, name: placement.channelName },
       kind: 'say',
-      text: sanitizeForPlatform(placement.message, placement.platform),
+      text: await renderScheduledMessage(this.source, placement),
       causedBy: cause.slice(0, 200),
     };
     // The mark outlives any takeover of the lease and any lateness by far.

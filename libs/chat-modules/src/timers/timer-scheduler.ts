@@ -1,15 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { chatActionId, type ChatAction } from '@parley/contracts';
-import { sanitizeForPlatform } from '@parley/commands';
 import type { TimerPlacement } from '@parley/db';
 import type { Redis } from 'ioredis';
 import type { ChatModuleKeys } from '../keys.js';
-import { SyncedScheduleStepper, unscheduleGone } from '../redis-schedule.js';
+import { SyncedScheduleStepper, renderScheduledMessage, unscheduleGone, type CounterReader } from '../redis-schedule.js';
 import type { ChatLines } from './chat-lines.js';
 
-/** Where the schedule learns which timers exist (Postgres, through `ChatModuleRepository`). */
-export interface TimerSource {
+/** Where the schedule learns which timers exist and reads the counters they show (Postgres, through `ChatModuleRepository`). */
+export interface TimerSource extends CounterReader {
   listTimerPlacements(): Promise<TimerPlacement[]>;
 }
 
@@ -183,7 +182,7 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
       platform: placement.platform,
       channel: { id: placement.platformChannelId, name: placement.channelName },
       kind: 'say',
-      text: sanitizeForPlatform(placement.message, placement.platform),
+      text: await renderScheduledMessage(this.source, placement),
       causedBy: cause,
     };
     // The mark outlives any takeover of the lease by far.
