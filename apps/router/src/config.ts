@@ -39,6 +39,10 @@ export const RouterConfigSchema = z.object({
   ROUTER_MODULE_FALLBACK_TEXT: z.string().min(1).max(200).default('That command is unavailable right now; try again in a moment.'),
   /** The built-in chat modules (timers, spam filters, module commands); `false` runs commands only. */
   ROUTER_CHAT_MODULES: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  /** `!so` on Twitch looks up the category through Helix when both are set; otherwise the shoutout is the profile link alone. */
+  ROUTER_TWITCH_HELIX_URL: z.url().default('https://api.twitch.tv/helix'),
+  ROUTER_TWITCH_CLIENT_ID: z.string().min(1).max(100).optional(),
+  ROUTER_TWITCH_APP_TOKEN: z.string().min(1).max(200).optional(),
   /** How often the timer schedule is looked at, and how often the timer list is reloaded. */
   ROUTER_TIMER_TICK_MS: positiveInt(1_000),
   ROUTER_TIMER_SYNC_MS: positiveInt(10_000),

@@ -8,8 +8,10 @@ import {
   Giveaways,
   PatternMatcher,
   ReminderScheduler,
+  Shoutouts,
   SpamFilters,
   TimerScheduler,
+  TwitchHelixProfiles,
   type ModerationCapabilities,
   type ModerationKind,
 } from '@parley/chat-modules';
@@ -108,6 +110,12 @@ export class RouterModule {
       tickMs: config.ROUTER_TIMER_TICK_MS,
       syncMs: config.ROUTER_TIMER_SYNC_MS,
     });
+    const appToken = config.ROUTER_TWITCH_APP_TOKEN;
+    const shoutouts = new Shoutouts(
+      config.ROUTER_TWITCH_CLIENT_ID && appToken
+        ? { twitch: new TwitchHelixProfiles({ baseUrl: config.ROUTER_TWITCH_HELIX_URL, clientId: config.ROUTER_TWITCH_CLIENT_ID, accessToken: async () => appToken }) }
+        : {},
+    );
     const router = new EventRouter(engine, cache, producer, {
       keys,
       maxEventAgeMs: config.ROUTER_MAX_EVENT_AGE_MS,
@@ -122,6 +130,7 @@ export class RouterModule {
             store: chatModuleRows,
             appliedTtlSeconds: ledgerTtlSeconds,
             answerBudget,
+            shoutouts,
           })
         : undefined,
     });

@@ -15,6 +15,7 @@ import { StreamProducer } from '@parley/bus';
 import type { ChatAction } from '@parley/contracts';
 import { ChatModuleKeys } from './keys.js';
 import { ChatLines } from './timers/chat-lines.js';
+import { Shoutouts } from './shoutouts/shoutouts.js';
 
 describe('ChatModules: quotes, counters, giveaways (real Redis and Postgres)', () => {
   const redis = new Redis(redisUrl());
@@ -48,6 +49,7 @@ describe('ChatModules: quotes, counters, giveaways (real Redis and Postgres)', (
       store: new ChatModuleRepository(database.pool),
       appliedTtlSeconds: 60,
       answerBudget: async (event) => !overBudget.has(event.author.name),
+      shoutouts: new Shoutouts({}),
     });
   });
 
@@ -112,6 +114,12 @@ describe('ChatModules: quotes, counters, giveaways (real Redis and Postgres)', (
     } finally {
       overBudget.clear();
     }
+  });
+
+  it('!so: moderators shout out a user with their profile link; others are not answered', async () => {
+    expect(await reply('!so @friend', ['moderator'])).toBe('Go show friend some love: https://www.twitch.tv/friend');
+    expect(await reply('!so friend', ['everyone'])).toBeNull();
+    expect(await reply('!so', ['moderator'])).toBe('Usage: !so <user>');
   });
 
   it('applies a redelivered change once', async () => {

@@ -8,7 +8,8 @@ import type { SpamFilters } from './filters/spam-filters.js';
 import type { ChatModuleKeys } from './keys.js';
 import type { Giveaways } from './giveaways/giveaways.js';
 import { parseDuration, type ReminderScheduler } from './reminders/reminders.js';
-import { CounterSettings, GiveawaySettings, QuoteSettings, ReminderSettings } from './settings.js';
+import { CounterSettings, GiveawaySettings, QuoteSettings, ReminderSettings, ShoutoutSettings } from './settings.js';
+import type { Shoutouts } from './shoutouts/shoutouts.js';
 import type { ChatLines } from './timers/chat-lines.js';
 
 type Verdict = Awaited<ReturnType<ChatModuleHook['inspect']>>;
@@ -40,10 +41,12 @@ export interface ChatModulesDeps {
    * a module command spends it like any command, so a bot echoing `!quote` is throttled too.
    */
   answerBudget?: (event: ChatEvent, communityId: string) => Promise<boolean>;
+  /** `!so user`; absent: no shoutouts. */
+  shoutouts?: Shoutouts;
 }
 
 /** The commands the modules answer (a community's own command of the same name wins). */
-const MODULE_COMMANDS = new Set(['permit', 'quote', 'counter', 'giveaway', 'remindme']);
+const MODULE_COMMANDS = new Set(['permit', 'quote', 'counter', 'giveaway', 'remindme', 'so']);
 
 /** One object for "no settings", so their parse is cached like any other. */
 const NO_SETTINGS = Object.freeze({});
@@ -100,6 +103,8 @@ export class ChatModules implements ChatModuleHook {
           return await this.giveaway(event, config, invocation.args, respond);
         case 'remindme':
           return await this.remindme(event, config, invocation.args, respond);
+        case 'so':
+          return await this.shoutout(event, config, invocation.args, respond);
         default:
           return null;
       }
@@ -213,6 +218,14 @@ export class ChatModules implements ChatModuleHook {
     if (delayMs === null || !words.length || delayMs < 60_000 || delayMs > settings.maxDelayMinutes * 60_000) return respond(usage);
     const added = await this.deps.reminders.add(config.communityId, event, delayMs, words.join(' ').slice(0, 300), settings.maxPerViewer);
     return respond(added ? `I will remind you in ${when}.` : `You have ${settings.maxPerViewer} reminders pending already.`);
+  }
+
+  private async shoutout(event: ChatEvent, config: ChannelConfig, args: string[], respond: (text: string) => Verdict): Promise<Verdict> {
+    const settings = this.settings(config, 'shoutouts', ShoutoutSettings);
+    if (!this.deps.shoutouts || !settings?.enabled || !meetsRole(event.author.roles, settings.minRole)) return null;
+    const [target] = args;
+    if (!target || !/^@?[\w.-]{1,64}$/u.test(target)) return respond(`Usage: ${config.commandPrefix}so <user>`);
+    return respond(await this.deps.shoutouts.text(event.platform, target));
   }
 
   /** Runs a change once per event; null when this event's change was applied before (a redelivery). */

@@ -1,6 +1,6 @@
 export { ChatModules, type ChatModulesDeps, type ModuleStore } from './chat-modules.js';
 export { ChatModuleKeys } from './keys.js';
-export { CounterSettings, FilterSettings, GiveawaySettings, ReminderSettings, LadderStep, MAX_PATTERNS, MAX_PATTERN_LENGTH, MODULE_SETTINGS, QuoteSettings, type FilterName } from './settings.js';
+export { CounterSettings, FilterSettings, GiveawaySettings, ReminderSettings, ShoutoutSettings, LadderStep, MAX_PATTERNS, MAX_PATTERN_LENGTH, MODULE_SETTINGS, QuoteSettings, type FilterName } from './settings.js';
 export { DefaultPatternMatcherOptions, InvalidPatternError, PatternMatcher, compilePattern, type PatternMatcherOptions, type PatternResult } from './filters/pattern-matcher.js';
 export {
   DefaultModerationCapabilities,
@@ -31,3 +31,13 @@ export {
   type CommunityReminderSchedulerOptions,
   type ReminderSource,
 } from './reminders/community-reminders.js';
+export {
+  DefaultTwitchHelixProfilesOptions,
+  HelixError,
+  Shoutouts,
+  TwitchHelixProfiles,
+  profileLink,
+  type Profile,
+  type ProfileLookup,
+  type TwitchHelixProfilesOptions,
+} from './shoutouts/shoutouts.js';

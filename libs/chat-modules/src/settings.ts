@@ -85,6 +85,13 @@ export const ReminderSettings = z.strictObject({
 });
 export type ReminderSettings = z.infer<typeof ReminderSettings>;
 
+/** The `shoutouts` module (`!so user`). */
+export const ShoutoutSettings = z.strictObject({
+  enabled: z.boolean().default(true),
+  minRole: RoleName.default('moderator'),
+});
+export type ShoutoutSettings = z.infer<typeof ShoutoutSettings>;
+
 /** Every built-in module's settings schema, by module name (what the hub validates). */
 export const MODULE_SETTINGS = {
   filters: FilterSettings,
@@ -92,4 +99,5 @@ export const MODULE_SETTINGS = {
   counters: CounterSettings,
   giveaways: GiveawaySettings,
   reminders: ReminderSettings,
+  shoutouts: ShoutoutSettings,
 } as const;

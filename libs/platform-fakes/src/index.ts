@@ -41,3 +41,4 @@ export { DefaultDiscordFakeOptions, DiscordFake, type DiscordAuthor, type Discor
 export { HttpApiFake, type FakeRequestRecord } from './bots/http-fake.js';
 export { DefaultNightbotApiFakeOptions, NightbotApiFake, type NightbotApiFakeOptions } from './bots/nightbot-api-fake.js';
 export { DefaultStreamElementsApiFakeOptions, StreamElementsApiFake, type StreamElementsApiFakeOptions } from './bots/streamelements-api-fake.js';
+export { DefaultTwitchHelixProfilesFakeOptions, TwitchHelixProfilesFake, type HelixFakeUser, type TwitchHelixProfilesFakeOptions } from './twitch/twitch-helix-profiles-fake.js';

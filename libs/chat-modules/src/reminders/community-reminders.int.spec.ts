@@ -149,6 +149,20 @@ describe('CommunityReminderScheduler (real Redis and Postgres, three replicas)',
     expect((await posts()).map(occurrenceOf)).toEqual(['2026-12-01T11:00:10.000Z']);
   });
 
+  it('renders its message like a command response: counters and the channel', async () => {
+    await database.pool.query('DELETE FROM counters');
+    await hubTable(database.pool, 'counters').create(communityId, { name: 'deaths', value: 7 });
+    await hubTable(database.pool, 'reminders').create(communityId, {
+      name: 'tally',
+      message: '$(channel) has died $(counter deaths) times; $(counter nosuch)',
+      schedule: 'DTSTART:20261201T100010Z\nRRULE:FREQ=DAILY;COUNT=1',
+      channelIds: [alpha.id],
+    });
+    replicas = [replica(), replica(), replica()];
+    await advance(15);
+    expect((await posts()).map((action) => action.text)).toEqual(['alpha has died 7 times; [no counter nosuch]']);
+  });
+
   it('refuses schedules it cannot follow or that would flood chat', () => {
     expect(() => Recurrence.parse('RRULE:FREQ=DAILY')).toThrow(InvalidRecurrenceError);
     expect(() => Recurrence.parse('DTSTART:20261201T100000Z\nRRULE:FREQ=SECONDLY;INTERVAL=10')).toThrow(/less than a minute/u);

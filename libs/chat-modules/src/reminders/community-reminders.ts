@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { sanitizeForPlatform } from '@parley/commands';
 import { chatActionId, type ChatAction } from '@parley/contracts';
 import type { ReminderPlacement } from '@parley/db';
 import type { Redis } from 'ioredis';
 import type { ChatModuleKeys } from '../keys.js';
-import { PeriodicStep } from '../periodic-step.js';
+import { SyncedScheduleStepper, renderScheduledMessage, unscheduleGone, type CounterReader } from '../redis-schedule.js';
 import type { TimerPublisher } from '../timers/timer-scheduler.js';
 import { InvalidRecurrenceError, Recurrence } from './recurrence.js';
 
-/** Where the schedule learns which community reminders exist (Postgres, through `ChatModuleRepository`). */
-export interface ReminderSource {
+/** Where the schedule learns which community reminders exist and reads the counters they show (Postgres, through `ChatModuleRepository`). */
+export interface ReminderSource extends CounterReader {
   listReminderPlacements(): Promise<ReminderPlacement[]>;
 }
 
@@ -77,9 +76,8 @@ interface Scheduled {
 export class CommunityReminderScheduler extends EventEmitter<CommunityReminderEvents> {
   private readonly redis: ScriptedRedis;
   private readonly options: CommunityReminderSchedulerOptions;
-  private readonly stepper: PeriodicStep;
+  private readonly stepper: SyncedScheduleStepper;
   private scheduled = new Map<string, Scheduled>();
-  private nextSyncAt = 0;
 
   constructor(
     redis: Redis,
@@ -94,7 +92,7 @@ export class CommunityReminderScheduler extends EventEmitter<CommunityReminderEv
     redis.defineCommand(COMPLETE, { numberOfKeys: 2, lua: lua('completeOccurrence-2.lua') });
     this.redis = redis as ScriptedRedis;
     this.options = { ...DefaultCommunityReminderSchedulerOptions, ...options };
-    this.stepper = new PeriodicStep(() => this.syncAndTick(), this.options.tickMs);
+    this.stepper = new SyncedScheduleStepper({ sync: () => this.sync(), tick: () => this.tick(), failed: (error) => void this.emit('failed', error) }, this.options, now);
   }
 
   async start(): Promise<void> {
@@ -107,25 +105,12 @@ export class CommunityReminderScheduler extends EventEmitter<CommunityReminderEv
 
   /** Reloads the reminder list at the next step (a configuration change). */
   refresh(): void {
-    this.nextSyncAt = 0;
+    this.stepper.refresh();
   }
 
   /** One sync when due, then one tick; never overlapping another step. */
   async step(): Promise<void> {
     await this.stepper.run();
-  }
-
-  private async syncAndTick(): Promise<void> {
-    try {
-      if (this.now() >= this.nextSyncAt) {
-        this.nextSyncAt = this.now() + this.options.syncMs;
-        // A failed reload (Postgres down) keeps the last list: reminders go on.
-        await this.sync().catch((error: Error) => this.emit('failed', error));
-      }
-      await this.tick();
-    } catch (error) {
-      this.emit('failed', error as Error);
-    }
   }
 
   /** Makes the schedule hold exactly the source's reminders, each at its next occurrence. */
@@ -154,15 +139,7 @@ export class CommunityReminderScheduler extends EventEmitter<CommunityReminderEv
       if (first !== null) await this.redis.zadd(this.keys.communityReminderDue(), 'NX', first, member);
     }
     this.scheduled = next;
-    const inRedis = await this.redis.zrange(this.keys.communityReminderDue(), '0', '-1');
-    const gone = inRedis.filter((member) => !next.has(member));
-    if (gone.length) {
-      await this.redis
-        .multi()
-        .zrem(this.keys.communityReminderDue(), ...gone)
-        .hdel(this.keys.communityReminderState(), ...gone.map((member) => `slot:${member}`))
-        .exec();
-    }
+    await unscheduleGone(this.redis, this.keys.communityReminderDue(), this.keys.communityReminderState(), next, (member) => [`slot:${member}`]);
   }
 
   /** Claims and posts what is due now. */
@@ -194,7 +171,7 @@ export class CommunityReminderScheduler extends EventEmitter<CommunityReminderEv
       platform: placement.platform,
       channel: { id: placement.platformChannelId, name: placement.channelName },
       kind: 'say',
-      text: sanitizeForPlatform(placement.message, placement.platform),
+      text: await renderScheduledMessage(this.source, placement),
       causedBy: cause.slice(0, 200),
     };
     // The mark outlives any takeover of the lease and any lateness by far.

@@ -1,15 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { chatActionId, type ChatAction } from '@parley/contracts';
-import { sanitizeForPlatform } from '@parley/commands';
 import type { TimerPlacement } from '@parley/db';
 import type { Redis } from 'ioredis';
 import type { ChatModuleKeys } from '../keys.js';
-import { PeriodicStep } from '../periodic-step.js';
+import { SyncedScheduleStepper, renderScheduledMessage, unscheduleGone, type CounterReader } from '../redis-schedule.js';
 import type { ChatLines } from './chat-lines.js';
 
-/** Where the schedule learns which timers exist (Postgres, through `ChatModuleRepository`). */
-export interface TimerSource {
+/** Where the schedule learns which timers exist and reads the counters they show (Postgres, through `ChatModuleRepository`). */
+export interface TimerSource extends CounterReader {
   listTimerPlacements(): Promise<TimerPlacement[]>;
 }
 
@@ -90,8 +89,7 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
   private readonly redis: ScriptedRedis;
   private readonly options: TimerSchedulerOptions;
   private placements = new Map<string, TimerPlacement>();
-  private readonly stepper: PeriodicStep;
-  private nextSyncAt = 0;
+  private readonly stepper: SyncedScheduleStepper;
 
   constructor(
     redis: Redis,
@@ -108,7 +106,7 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
     redis.defineCommand(COMPLETE, { numberOfKeys: 2, lua: lua('completeTimer-2.lua') });
     this.redis = redis as ScriptedRedis;
     this.options = { ...DefaultTimerSchedulerOptions, ...options };
-    this.stepper = new PeriodicStep(() => this.syncAndTick(), this.options.tickMs);
+    this.stepper = new SyncedScheduleStepper({ sync: () => this.sync(), tick: () => this.tick(), failed: (error) => void this.emit('failed', error) }, this.options, now);
   }
 
   /** Steps now and then every `tickMs` until `stop`. */
@@ -122,25 +120,12 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
 
   /** Reloads the timer list at the next step (a configuration change). */
   refresh(): void {
-    this.nextSyncAt = 0;
+    this.stepper.refresh();
   }
 
   /** One sync when due, then one tick; never overlapping another step. */
   async step(): Promise<void> {
     await this.stepper.run();
-  }
-
-  private async syncAndTick(): Promise<void> {
-    try {
-      if (this.now() >= this.nextSyncAt) {
-        this.nextSyncAt = this.now() + this.options.syncMs;
-        // A failed reload (Postgres down) keeps the last list: timers go on firing.
-        await this.sync().catch((error: Error) => this.emit('failed', error));
-      }
-      await this.tick();
-    } catch (error) {
-      this.emit('failed', error as Error);
-    }
   }
 
   /** Makes the schedule hold exactly the source's timers. */
@@ -155,15 +140,7 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
       await this.redis[SCHEDULE](this.keys.timerDue(), this.keys.timerState(), member, now + placement.intervalSeconds * 1_000, total);
     }
     this.placements = next;
-    const scheduled = await this.redis.zrange(this.keys.timerDue(), '0', '-1');
-    const gone = scheduled.filter((member) => !next.has(member));
-    if (gone.length) {
-      await this.redis
-        .multi()
-        .zrem(this.keys.timerDue(), ...gone)
-        .hdel(this.keys.timerState(), ...gone.flatMap((member) => [`base:${member}`, `slot:${member}`, `pending:${member}`]))
-        .exec();
-    }
+    await unscheduleGone(this.redis, this.keys.timerDue(), this.keys.timerState(), next, (member) => [`base:${member}`, `slot:${member}`, `pending:${member}`]);
   }
 
   /** Claims and fires what is due now. */
@@ -205,7 +182,7 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
       platform: placement.platform,
       channel: { id: placement.platformChannelId, name: placement.channelName },
       kind: 'say',
-      text: sanitizeForPlatform(placement.message, placement.platform),
+      text: await renderScheduledMessage(this.source, placement),
       causedBy: cause,
     };
     // The mark outlives any takeover of the lease by far.
