@@ -120,6 +120,10 @@ async function publish(keys: StreamKeys, events: ChatEvent[]): Promise<void> {
   await pipeline.exec();
 }
 
+async function actionCount(keys: StreamKeys): Promise<number> {
+  return (await Promise.all(keys.allActionPartitions('twitch').map((stream) => redis.xlen(stream)))).reduce((sum, n) => sum + n, 0);
+}
+
 /** Waits until the group has nothing pending or undelivered and the actions are written; fails only when progress stops. */
 async function drained(keys: StreamKeys, expectedActions: number): Promise<void> {
   let progressAt = Date.now();
@@ -131,7 +135,7 @@ async function drained(keys: StreamKeys, expectedActions: number): Promise<void>
       const router = groups.map((flat) => Object.fromEntries(flat.flatMap((v, i) => (i % 2 ? [] : [[v, flat[i + 1]]])))).find((g) => g.name === 'router');
       if (!router || Number(router.pending) > 0 || Number(router.lag ?? 0) > 0) busy = true;
     }
-    const actions = await redis.xlen(keys.actions('twitch'));
+    const actions = await actionCount(keys);
     if (!busy && actions >= expectedActions) return;
     // A machine shared with other work may be slow; only a stall is an error.
     if (actions !== lastActions) {
@@ -219,7 +223,7 @@ async function throughput(start: () => Promise<Consumers>): Promise<Throughput> 
     // Warm the configuration caches so the figure is the steady state.
     await publish(keys, channels.map((_, i) => event(i)));
     await drained(keys, channels.length);
-    await redis.del(keys.actions('twitch'));
+    await redis.del(...keys.allActionPartitions('twitch'));
 
     const events = Array.from({ length: THROUGHPUT_EVENTS }, (_, i) => event(i));
     const cpuBefore = cpuSeconds(pids);
@@ -269,14 +273,14 @@ async function steadyLatency(env: Record<string, string> = {}): Promise<SteadyRe
     };
     await run(WARMUP_SECONDS);
     await drained(keys, index);
-    await redis.del(keys.actions('twitch'));
+    await redis.del(...keys.allActionPartitions('twitch'));
     const before = await runtimeStats(router);
     const measuredFrom = index;
     await run(STEADY_SECONDS);
     await drained(keys, index - measuredFrom);
     const after = await runtimeStats(router);
 
-    const entries = await redis.xrange(keys.actions('twitch'), '-', '+');
+    const entries = (await Promise.all(keys.allActionPartitions('twitch').map((stream) => redis.xrange(stream, '-', '+')))).flat();
     const latencies = entries
       .map(([id, fields]) => {
         const action = JSON.parse(fields[fields.indexOf('payload') + 1]!) as ChatAction;

@@ -121,8 +121,21 @@ describe('ingest-twitch killed while delivering', () => {
         eventReceivedAt: new Date().toISOString(),
       };
       into.push(action);
-      await producer.publish(keys.actions('twitch'), action);
+      await producer.publish(keys.actionsFor('twitch', action.channel.id), action);
     }
+  }
+
+  /** Ids of the actions the delivery group holds unacknowledged (of one consumer, or all), over every actions partition. */
+  async function pendingActions(consumer?: string): Promise<string[]> {
+    const perStream = await Promise.all(
+      keys.allActionPartitions('twitch').map(async (stream) => {
+        const entries = (await (consumer === undefined
+          ? redis.xpending(stream, 'ingest-twitch', '-', '+', 10_000)
+          : redis.xpending(stream, 'ingest-twitch', '-', '+', 10_000, consumer))) as [string][];
+        return entries.map(([id]) => `${stream} ${id}`);
+      }),
+    );
+    return perStream.flat();
   }
 
   function botLines(): SentMessageRecord[] {
@@ -141,7 +154,7 @@ describe('ingest-twitch killed while delivering', () => {
         const reason = fields[fields.indexOf('reason') + 1]!.slice(0, 40);
         reasons[reason] = (reasons[reason] ?? 0) + 1;
       }
-      throw new Error(`${error.message}: states ${JSON.stringify(histogram)}, dead letters ${JSON.stringify(reasons)}, pending ${JSON.stringify(await redis.xpending(keys.actions('twitch'), 'ingest-twitch'))}`);
+      throw new Error(`${error.message}: states ${JSON.stringify(histogram)}, dead letters ${JSON.stringify(reasons)}, pending ${JSON.stringify(await pendingActions())}`);
     });
     const final = await states();
     const targets = new Set(actions.map((action) => action.targetMessageId!));
@@ -190,7 +203,7 @@ describe('ingest-twitch killed while delivering', () => {
     const alignedName = `kill-${launched - 1}`;
     await answer(300, actions);
     await eventually(async () => {
-      const held = (await redis.xpending(keys.actions('twitch'), 'ingest-twitch', '-', '+', 100, alignedName)) as unknown[];
+      const held = await pendingActions(alignedName);
       return held.length >= 20 ? true : undefined;
     }, 60_000, 'two batches in hand');
     counted += await ambiguousCounted(aligned);
@@ -238,16 +251,15 @@ describe('ingest-twitch killed while delivering', () => {
     const actions: ChatAction[] = [];
     const [victim, rescuer] = [await startPod(), await startPod()];
     const victimName = `kill-${launched - 2}`;
-    const stream = keys.actions('twitch');
     await answer(600, actions);
     const held = await eventually(async () => {
-      const entries = (await redis.xpending(stream, 'ingest-twitch', '-', '+', 1_000, victimName)) as [string][];
-      return entries.length >= 10 ? entries.map(([id]) => id) : undefined;
+      const entries = await pendingActions(victimName);
+      return entries.length >= 10 ? entries : undefined;
     }, 30_000, 'the victim to hold entries');
     await kill(victim);
     const killedAt = Date.now();
     await eventually(async () => {
-      const pending = new Set(((await redis.xpending(stream, 'ingest-twitch', '-', '+', 10_000)) as [string][]).map(([id]) => id));
+      const pending = new Set(await pendingActions());
       return held.every((id) => !pending.has(id)) ? true : undefined;
     }, 30_000, "the victim's entries handled and acknowledged");
     const recoveredMs = Date.now() - killedAt;

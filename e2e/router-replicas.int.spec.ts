@@ -1,6 +1,6 @@
 import { StreamProducer } from '@parley/bus';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
-import { StreamKeys, encodeConfigChange, type ChatEvent } from '@parley/contracts';
+import { CommandKeys, StreamKeys, encodeConfigChange, type ChatEvent } from '@parley/contracts';
 import { ChannelRepository, CommandRepository, CommunityRepository } from '@parley/db';
 import { createTestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
@@ -113,12 +113,12 @@ describe('router replicas', () => {
     // a blocking XREAD wakes within a millisecond, where polling could miss the whole batch.
     const watcher = redis.duplicate();
     await watcher.ping();
-    const firstAnswer = watcher.xread('COUNT', 1, 'BLOCK', 10_000, 'STREAMS', keys.actions('twitch'), '$');
+    const firstAnswer = watcher.xread('COUNT', 1, 'BLOCK', 10_000, 'STREAMS', keys.actionsFor('twitch', channels[0]!.id), '$');
     await publish(keys, events);
     expect(await firstAnswer).not.toBeNull();
     victim!.child.kill('SIGSTOP');
     watcher.disconnect();
-    const answeredBeforeCrash = await redis.xlen(keys.actions('twitch'));
+    const answeredBeforeCrash = (await readActions(redis, keys)).length;
     expect(answeredBeforeCrash).toBeLessThan(500);
     victim!.child.kill('SIGKILL');
 
@@ -130,7 +130,7 @@ describe('router replicas', () => {
     expect(new Set(actions.map((action) => action.causedBy))).toEqual(new Set(events.map((event) => event.id)));
     // Every run counted exactly once: the answers are exactly 1..500.
     expect(actions.map((action) => Number(action.text)).sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
-    expect(await redis.get(`${keys.prefix}:cmd:${communityId}:count:count`)).toBe('500');
+    expect(await redis.get(new CommandKeys(keys.prefix).count(communityId, 'count'))).toBe('500');
   }, 60_000);
 
   it('a configuration change reaches every replica within one second', async () => {
@@ -145,7 +145,7 @@ describe('router replicas', () => {
     const changedAt = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() - changedAt)));
 
-    await redis.del(keys.actions('twitch'));
+    await redis.del(...keys.allActionPartitions('twitch'));
     await publish(keys, Array.from({ length: 60 }, (_, i) => chatEvent(channels[i % 2]!, `after${i}`, '!motd')));
     await waitUntilDrained(redis, keys, 'router', 10_000);
     const texts = (await readActions(redis, keys)).map((action) => action.text);

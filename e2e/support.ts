@@ -38,9 +38,11 @@ export function chatEvent(channel: { id: string; name: string }, viewer: string,
   };
 }
 
-/** Every action on the platform's action stream, decoded. */
+/** Every action on the platform's actions partitions, decoded, in the order of their ids (Redis's clock). */
 export async function readActions(redis: Redis, keys: StreamKeys, platform: 'twitch' = 'twitch'): Promise<ChatAction[]> {
-  const entries = await redis.xrange(keys.actions(platform), '-', '+');
+  const entries = (await Promise.all(keys.allActionPartitions(platform).map((stream) => redis.xrange(stream, '-', '+')))).flat();
+  const order = ([id]: [string, string[]]) => id.split('-').map(Number) as [number, number];
+  entries.sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1]);
   return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('payload') + 1]!) as ChatAction);
 }
 

@@ -87,14 +87,14 @@ export class IngestTwitchModule {
       repeatRefusal: { suffix: TWITCH_REPEAT_SUFFIX, windowMs: TWITCH_DUPLICATE_WINDOW_MS },
     });
     const consumer = new StreamConsumer(redis, {
-      streams: [keys.actions('twitch')],
+      streams: keys.allActionPartitions('twitch'),
       group: 'ingest-twitch',
       consumer: config.INGEST_CONSUMER_NAME,
-      deadLetterStream: keys.deadLetter(),
+      deadLetterStream: (stream) => keys.deadLetterFor(stream),
       handler: (entry) => delivery.handle(entry),
       claimIdleMs: config.INGEST_CLAIM_IDLE_MS,
       batchSize: config.INGEST_BATCH_SIZE,
-      liveness: { key: ingestKeys.consumers('ingest-twitch'), ttlMs: config.INGEST_CONSUMER_TTL_MS },
+      liveness: { key: (stream) => keys.consumers('ingest-twitch', stream), ttlMs: config.INGEST_CONSUMER_TTL_MS },
     });
 
     const registry = createMetricsRegistry('ingest-twitch');

@@ -63,14 +63,14 @@ export class IngestYouTubeModule {
       onAmbiguous: config.INGEST_ON_AMBIGUOUS,
     });
     const consumer = new StreamConsumer(redis, {
-      streams: [keys.actions('youtube')],
+      streams: keys.allActionPartitions('youtube'),
       group: 'ingest-youtube',
       consumer: config.INGEST_CONSUMER_NAME,
-      deadLetterStream: keys.deadLetter(),
+      deadLetterStream: (stream) => keys.deadLetterFor(stream),
       handler: (entry) => delivery.handle(entry),
       claimIdleMs: config.INGEST_CLAIM_IDLE_MS,
       batchSize: config.INGEST_BATCH_SIZE,
-      liveness: { key: ingestKeys.consumers('ingest-youtube'), ttlMs: config.INGEST_CONSUMER_TTL_MS },
+      liveness: { key: (stream) => keys.consumers('ingest-youtube', stream), ttlMs: config.INGEST_CONSUMER_TTL_MS },
     });
 
     const registry = createMetricsRegistry('ingest-youtube');

@@ -82,7 +82,7 @@ export class ChatIngest<Frame> extends EventEmitter<ChatIngestEvents> {
 
   private async publish(event: ChatEvent): Promise<void> {
     try {
-      const fresh = await this.producer.publishOnce(this.keys.seen(event.id), this.options.dedupeTtlSeconds, [
+      const fresh = await this.producer.publishOnce(this.keys.seen(event), this.options.dedupeTtlSeconds, [
         { stream: this.streams.eventStreamFor(event.platform, event.channel.id), payload: event },
       ]);
       if (fresh) this.emit('ingested', { kind: event.kind });
