@@ -223,7 +223,7 @@ async function throughput(start: () => Promise<Consumers>): Promise<Throughput> 
     // Warm the configuration caches so the figure is the steady state.
     await publish(keys, channels.map((_, i) => event(i)));
     await drained(keys, channels.length);
-    await redis.del(...keys.allActionPartitions('twitch'));
+    await Promise.all(keys.allActionPartitions('twitch').map((stream) => redis.del(stream)));
 
     const events = Array.from({ length: THROUGHPUT_EVENTS }, (_, i) => event(i));
     const cpuBefore = cpuSeconds(pids);
@@ -273,7 +273,7 @@ async function steadyLatency(env: Record<string, string> = {}): Promise<SteadyRe
     };
     await run(WARMUP_SECONDS);
     await drained(keys, index);
-    await redis.del(...keys.allActionPartitions('twitch'));
+    await Promise.all(keys.allActionPartitions('twitch').map((stream) => redis.del(stream)));
     const before = await runtimeStats(router);
     const measuredFrom = index;
     await run(STEADY_SECONDS);
