@@ -14,6 +14,9 @@ export interface ConnectionEvents {
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
+const CLUSTER_RETRY_DELAY_MS = 300;
+const CLUSTER_MAX_RETRIES = 64;
+
 /** Where Redis is: one server (`redis://`, `rediss://`) or the seed nodes of a Redis Cluster (`redis+cluster://`). */
 export type RedisTarget = { kind: 'single'; url: string } | { kind: 'cluster'; nodes: ClusterNode[]; username?: string; password?: string; tls: boolean };
 
@@ -54,8 +57,15 @@ export function createRedisConnection(url: string, logger: Logger, options: Redi
     const cluster = new Cluster(target.nodes, {
       clusterRetryStrategy: retryStrategy,
       enableAutoPipelining: false,
+      // A command to a master that died is retried against the slot map refreshed after its
+      // replica took over: up to 64 × 300 ms, longer than a failover with Redis's default
+      // cluster-node-timeout (15 s). Node connections keep ioredis's own policy (no
+      // reconnect to a lost node: wait for the new slot map).
+      retryDelayOnFailover: CLUSTER_RETRY_DELAY_MS,
+      retryDelayOnClusterDown: CLUSTER_RETRY_DELAY_MS,
+      retryDelayOnTryAgain: CLUSTER_RETRY_DELAY_MS,
+      maxRedirections: CLUSTER_MAX_RETRIES,
       redisOptions: {
-        retryStrategy,
         ...(target.username ? { username: target.username } : {}),
         ...(target.password ? { password: target.password } : {}),
         ...(target.tls ? { tls: {} } : {}),
