@@ -12,8 +12,12 @@
  * with whatever else runs on it) and events per CPU second of the consumer processes (their
  * own cost per event, which a busy machine barely moves); each as a ratio of the bare work's.
  *
+ * Then the spam filters' cost (bench/router-filters.ts): one router with the chat modules off,
+ * on without filters, and with every filter on, in turns, and the ratio of the last two.
+ *
  * Environment: BENCH_EVENTS (100000 per throughput run), BENCH_STEADY_RATE (2000 events/s),
- * BENCH_STEADY_SECONDS (10).
+ * BENCH_STEADY_SECONDS (10), BENCH_FILTER_EVENTS (30000 per filter run), BENCH_FILTER_ROUNDS
+ * (3), BENCH_ONLY_FILTERS=1 (only the filters' comparison: for repeated runs on a busy machine).
  *
  * `npm run bench:router -- --cluster`: instead, throughput of 1 and 3 routers against the
  * shared single Redis and against a local Redis Cluster of 3 masters + 3 replicas started
@@ -51,8 +55,8 @@ const PARTITIONS = 4;
 /** What an ingest at a 1 % sampling ratio writes: one event in a hundred carries a sampled trace context. */
 const SAMPLED_EVERY = 100;
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-/** `BENCH_FILTERS=1`: also compare throughput with the spam filters off and on (bench/router-filters.ts). */
-const FILTERS = process.env.BENCH_FILTERS === '1';
+const FILTER_EVENTS = Number(process.env.BENCH_FILTER_EVENTS ?? 30_000);
+const ONLY_FILTERS = process.env.BENCH_ONLY_FILTERS === '1';
 
 // Compiled to dist/bench/: the apps are beside it in dist/apps.
 const distRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -101,7 +105,7 @@ function load(): string {
   return loadavg().map((value) => value.toFixed(2)).join(' ');
 }
 
-function event(index: number): ChatEvent {
+function event(index: number, text = '!ping'): ChatEvent {
   const now = new Date().toISOString();
   return {
     v: 1,
@@ -110,7 +114,7 @@ function event(index: number): ChatEvent {
     channel: channels[index % channels.length]!,
     // A viewer per event: the per-author answer budget never applies.
     author: { id: `u${index}`, name: `viewer${index}`, displayName: `Viewer${index}`, roles: ['everyone'], isBot: false },
-    text: FILTERS ? FILTER_BENCH_TEXT : '!ping',
+    text,
     kind: 'message',
     sentAt: now,
     receivedAt: now,
@@ -230,21 +234,21 @@ interface Throughput {
   eventsPerCpuSecond: number;
 }
 
-async function throughput(start: () => Promise<Consumers>): Promise<Throughput> {
+async function throughput(start: () => Promise<Consumers>, count = THROUGHPUT_EVENTS, text?: string): Promise<Throughput> {
   const { keys, pids, stop } = await start();
   try {
     // Warm the configuration caches so the figure is the steady state.
-    await publish(keys, channels.map((_, i) => event(i)));
+    await publish(keys, channels.map((_, i) => event(i, text)));
     await drained(keys, channels.length);
     await Promise.all(keys.allActionPartitions('twitch').map((stream) => redis.del(stream)));
 
-    const events = Array.from({ length: THROUGHPUT_EVENTS }, (_, i) => event(i));
+    const events = Array.from({ length: count }, (_, i) => event(i, text));
     const cpuBefore = cpuSeconds(pids);
     const started = performance.now();
     for (let i = 0; i < events.length; i += 5_000) await publish(keys, events.slice(i, i + 5_000));
-    await drained(keys, THROUGHPUT_EVENTS);
+    await drained(keys, count);
     const seconds = (performance.now() - started) / 1_000;
-    return { eventsPerSecond: THROUGHPUT_EVENTS / seconds, eventsPerCpuSecond: THROUGHPUT_EVENTS / (cpuSeconds(pids) - cpuBefore) };
+    return { eventsPerSecond: count / seconds, eventsPerCpuSecond: count / (cpuSeconds(pids) - cpuBefore) };
   } finally {
     await stop();
   }
@@ -387,17 +391,26 @@ try {
   for (const channel of channels) {
     await new ChannelRepository(database.pool).create({ communityId: community.id, platform: 'twitch', platformChannelId: channel.id, name: channel.name });
   }
-  if (CLUSTER) {
-    await clusterComparison();
-  } else {
-  console.log(`router benchmark: ${cpus().length} cores, ${THROUGHPUT_EVENTS} events per throughput run, Redis ${redisUrl()}; load ${load()}`);
+  if (CLUSTER) await clusterComparison();
+  else {
+    console.log(`router benchmark: ${cpus().length} cores, ${THROUGHPUT_EVENTS} events per throughput run, Redis ${redisUrl()}; load ${load()}`);
+    const filterRows = [
+      ...(await compareFilters(database.pool, community.id, (env) => throughput(() => startRouters(1, env), FILTER_EVENTS, FILTER_BENCH_TEXT))),
+      ...(await filterCpuCost(redis, uniquePrefix('bench-filters'))),
+    ];
+    if (ONLY_FILTERS) console.log('\n' + table([...filterRows, { measure: 'load average (1/5/15) at the end', value: load() }]));
+    else await routerFigures(filterRows);
+  }
+} finally {
+  // The cluster (--cluster) was the run's own and is gone; the shared Redis is cleaned by prefix.
+  for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
+  redis.disconnect();
+  receiver.close();
+  await database.drop();
+}
 
-  const filterRows = FILTERS
-    ? [
-        ...(await compareFilters(database.pool, community.id, (routers, env) => throughput(() => startRouters(routers, env)).then((result) => result.eventsPerSecond))),
-        ...(await filterCpuCost(redis, uniquePrefix('bench-filters'))),
-      ]
-    : [];
+/** Throughput against the bare work, tracing, three routers, latency at a steady rate; the filters' rows appended. */
+async function routerFigures(filterRows: Array<{ measure: string; value: string }>): Promise<void> {
   // The bare figure is taken before and after the routers' and averaged, so drift in the
   // machine's load during the run moves both sides of the ratio alike.
   const report = (label: string, result: Throughput, extra = '') =>
@@ -464,10 +477,4 @@ try {
     '\nPer answered `!ping` the router costs: 1/batch XREADGROUP, 1 EVALSHA (answer budget: INCR + PEXPIRE), ' +
       '1 EVALSHA (publishOnce: SET NX + XADD), 1/batch XACK; a custom command adds 1 EVALSHA (cooldown/counter charge).',
   );
-  }
-} finally {
-  if (!redis.isCluster) for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
-  redis.disconnect();
-  receiver.close();
-  await database.drop();
 }

@@ -3,6 +3,7 @@ import { StreamProducer } from '@parley/bus';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
 import { StreamKeys, type ChatAction } from '@parley/contracts';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
+import { IngestKeys } from '@parley/ingest';
 import { TwitchTmiFake, type SentMessageRecord } from '@parley/platform-fakes';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,11 +145,11 @@ describe('ingest-twitch killed while delivering', () => {
 
   /** Waits until every answer is settled (sent, or marked ambiguous/refused), then counts. */
   async function tally(actions: ChatAction[], kills: number, counted: number): Promise<Tally> {
-    const states = async () => (await redis.mget(actions.map((action) => keys.key('delivery', action.id)))) as (string | null)[];
+    const states = async () => (await redis.mget(actions.map((action) => new IngestKeys(keys).delivery(action)))) as (string | null)[];
     await eventually(async () => ((await states()).every((state) => state === 'sent' || state === 'ambiguous' || state === 'refused') ? true : undefined), 120_000, 'every answer settled').catch(async (error: Error) => {
       const histogram: Record<string, number> = {};
       for (const state of await states()) histogram[String(state).replace(/:.*/, '')] = (histogram[String(state).replace(/:.*/, '')] ?? 0) + 1;
-      const dead = await redis.xrange(keys.deadLetter(), '-', '+');
+      const dead = (await Promise.all(keys.allDeadLetterStreams().map((stream) => redis.xrange(stream, '-', '+')))).flat();
       const reasons: Record<string, number> = {};
       for (const [, fields] of dead) {
         const reason = fields[fields.indexOf('reason') + 1]!.slice(0, 40);

@@ -58,6 +58,13 @@ const cases: Case[] = [
     expectAfterPatch: { enabled: false, minChatLines: 5, intervalSeconds: 600, channelIds: null },
   },
   {
+    segment: 'reminders',
+    create: (i) => ({ name: `reminder-${i}`, message: 'Hydrate!', schedule: 'DTSTART;TZID=Europe/Berlin:20261201T180000\nRRULE:FREQ=WEEKLY;BYDAY=MO,TH' }),
+    keyOf: (entity) => entity.name,
+    patch: { enabled: false, schedule: 'DTSTART:20261224T170000Z\nRRULE:FREQ=DAILY;COUNT=1' },
+    expectAfterPatch: { enabled: false, schedule: 'DTSTART:20261224T170000Z\nRRULE:FREQ=DAILY;COUNT=1', channelIds: null },
+  },
+  {
     segment: 'module-settings',
     create: (i) => ({ module: `giveaway-${i}`, settings: { keyword: '!join', max: i } }),
     keyOf: (entity) => entity.module,
@@ -99,6 +106,21 @@ describe.each(cases)('$segment', ({ segment, create, keyOf, patch, expectAfterPa
     expect((await call('DELETE', `/${segment}/${key}`)).status).toBe(204);
     expect((await call('GET', `/${segment}/${key}`)).status).toBe(404);
     expect((await call('DELETE', `/${segment}/${key}`)).status).toBe(404);
+  });
+});
+
+describe('reminders', () => {
+  it('refuses a schedule the routers cannot follow, and audits a change', async () => {
+    const noStart = await call('POST', '/reminders', { name: 'bad', message: 'x', schedule: 'RRULE:FREQ=DAILY' });
+    expect(noStart.status).toBe(422);
+    expect(noStart.body.detail).toMatch(/^schedule: /u);
+    const flood = await call('POST', '/reminders', { name: 'bad', message: 'x', schedule: 'DTSTART:20261201T100000Z\nRRULE:FREQ=SECONDLY;INTERVAL=5' });
+    expect(flood.status).toBe(422);
+    expect(flood.body.detail).toMatch(/less than a minute/u);
+    const made = await call('POST', '/reminders', { name: 'audited', message: 'Hydrate!', schedule: 'DTSTART:20261201T100000Z\nRRULE:FREQ=HOURLY', channelIds: [channelId] });
+    expect(made.status, made.text).toBe(201);
+    const audit = await hub.database.pool.query(`SELECT action FROM audit_log WHERE resource = 'reminder' AND resource_id = $1`, [made.body.id]);
+    expect(audit.rows).toEqual([{ action: 'create' }]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StreamProducer } from '@parley/bus';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
-import { StreamKeys, type ChatEvent } from '@parley/contracts';
+import { StreamKeys, type ChatAction, type ChatEvent } from '@parley/contracts';
 import { ChannelRepository, CommandRepository, CommunityRepository, hubTable } from '@parley/db';
 import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
@@ -11,7 +11,8 @@ import { chatEvent, distRoot, eventually, logDir, readActions, waitUntilDrained 
 
 /**
  * Three built router processes run the chat modules against real Redis and Postgres: a
- * timer posts once for its interval and only after its lines, and the spam filters count
+ * timer posts once for its interval and only after its lines, a recurring reminder once per
+ * occurrence, and the spam filters count
  * what they would have done (no platform can deliver moderation actions yet) while the
  * commands go on being answered.
  */
@@ -22,6 +23,7 @@ describe('router replicas: chat modules', () => {
   const channel = { id: 'room-modules', name: 'modules' };
   let apps: AppProcess[] = [];
   let database: TestDatabase;
+  let reminderStart = 0;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -53,6 +55,12 @@ describe('router replicas: chat modules', () => {
       );
     }
     await waitUntilReady(apps);
+    // A recurring reminder starting shortly: every minute, twice (RFC 5545), in every channel.
+    const start = new Date(Math.ceil((Date.now() + 15_000) / 1_000) * 1_000);
+    reminderStart = start.getTime();
+    const dtstart = start.toISOString().replace(/[-:]/gu, '').replace(/\.\d{3}/u, '');
+    await hubTable(database.pool, 'reminders').create(communityId, { name: 'hydrate', message: 'Drink some water!', schedule: `DTSTART:${dtstart}\nRRULE:FREQ=MINUTELY;COUNT=2` });
+    await redis.publish(keys.configChanges(), '');
   });
 
   afterAll(async () => {
@@ -90,6 +98,15 @@ describe('router replicas: chat modules', () => {
     await say([chatEvent(channel, 'd', 'more'), chatEvent(channel, 'e', 'and more'), chatEvent(channel, 'f', 'lines')]);
     await sleep(10_000);
     expect(await timerPosts()).toHaveLength(1);
+  }, 180_000);
+
+  it('posts a recurring reminder once per occurrence across three replicas, and no more when its rule ends', async () => {
+    const reminderPosts = async () => (await readActions(redis, keys)).filter((action) => action.kind === 'say' && action.text === 'Drink some water!');
+    const occurrences = (posts: ChatAction[]) => posts.map((action) => Number(action.causedBy.split(':').at(-1)));
+    await eventually(async () => ((await reminderPosts()).length >= 2 ? true : undefined), reminderStart + 60_000 + 30_000 - Date.now(), 'both occurrences');
+    // Three replicas tick five times a second: a few more seconds bring no third post.
+    await sleep(5_000);
+    expect(occurrences(await reminderPosts())).toEqual([reminderStart, reminderStart + 60_000]);
   }, 180_000);
 
   it('filters count what they would do where the platform cannot act, and commands are still answered', async () => {

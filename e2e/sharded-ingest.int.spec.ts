@@ -7,7 +7,7 @@ import { launchApp, stopApps, stopProcess, waitUntilReady, type AppProcess } fro
 import { TwitchTmiFake } from '@parley/platform-fakes';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { distRoot, eventually, logDir, useRedis, type RedisKind, type TestRedis } from './support.js';
+import { distRoot, eventually, logDir, publishedEventCounts, useRedis, type RedisKind, type TestRedis } from './support.js';
 
 const CHANNELS = Array.from({ length: 300 }, (_, i) => `shard${String(i).padStart(3, '0')}`);
 const LEASE_TTL_MS = 3_000;
@@ -134,17 +134,7 @@ describe.each(CASES)('sharded Twitch ingest, %s (%s Redis)', (handover, kind) =>
     return true;
   };
 
-  /** Event ids on the bus, with how often each was published. */
-  async function publishedEvents(): Promise<Map<string, number>> {
-    const counts = new Map<string, number>();
-    for (const stream of keys.allEventPartitions()) {
-      for (const [, fields] of await redis.xrange(stream, '-', '+')) {
-        const { id } = JSON.parse(fields[fields.indexOf('payload') + 1]!) as { id: string };
-        counts.set(id, (counts.get(id) ?? 0) + 1);
-      }
-    }
-    return counts;
-  }
+  const publishedEvents = () => publishedEventCounts(redis, keys);
 
   it('joins every channel on exactly one pod, spread evenly, with one leading manager', async () => {
     // Pods boot one after another: wait for the placement over all three, then for their joins.

@@ -1,11 +1,12 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alertRulesFile } from './alert-rules.js';
-import { k8sManifestFile, renderK8sManifests } from './k8s-manifests.js';
+import { k8sDir, k8sManifestFile, renderK8sManifests } from './k8s-manifests.js';
 import { parseManifests, validateObject, type K8sObject } from './manifests.js';
-import { chartDir, helm, helmTemplate } from './tools.js';
+import { chartDir, helm, helmTemplate, kustomize } from './tools.js';
 
 const overrides = ['managed-datastores-values.yaml', 'small-values.yaml'].map((file) => join(chartDir, 'ci', file));
 const variants: Array<{ name: string; files: string[] }> = [
@@ -182,8 +183,42 @@ describe('what each values file turns on', () => {
 });
 
 describe('k8s/', () => {
-  it('is the chart rendered with k8s/values.yaml, unchanged since (npm run render:deploy rewrites it)', async () => {
-    expect(readFileSync(k8sManifestFile, 'utf8')).toBe(await renderK8sManifests());
+  let rendered: Map<string, string>;
+  beforeAll(async () => {
+    rendered = await renderK8sManifests();
+  });
+
+  it('is the chart rendered with k8s/values.yaml, unchanged since (npm run render:deploy rewrites it)', () => {
+    for (const [file, text] of rendered) expect(readFileSync(join(k8sDir, file), 'utf8'), file).toBe(text);
+    // A component whose platform is now on by default (or gone) is not left behind.
+    const components = readdirSync(k8sDir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    expect(components.sort()).toEqual([...new Set([...rendered.keys()].filter((file) => file.includes('/')).map((file) => file.split('/')[0]!))].sort());
+  });
+
+  it('adds each platform left off as a kustomize component: base + every component renders valid objects', async () => {
+    const components = [...rendered.keys()].filter((file) => file.endsWith('/kustomization.yaml')).map((file) => file.split('/')[0]!);
+    expect(components).toContain('ingest-youtube');
+    const overlay = mkdtempSync(join(tmpdir(), 'parley-kustomize-'));
+    try {
+      writeFileSync(
+        join(overlay, 'kustomization.yaml'),
+        ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', `resources: [${relative(overlay, k8sDir)}]`, `components: [${components.map((c) => relative(overlay, join(k8sDir, c))).join(', ')}]`, ''].join('\n'),
+      );
+      const objects = parseManifests(await kustomize(overlay));
+      for (const object of objects) expect(() => validateObject(object)).not.toThrow();
+      const deployments = ofKind(objects, 'Deployment');
+      expect(deployments.map(appOf).sort()).toEqual(['hub', 'ingest-twitch', 'router', 'shard-manager', ...components].sort());
+      // The base's shard manager already spreads the components' platforms: nothing to patch.
+      const shardManager = podSpecOf(deployments.find((d) => appOf(d) === 'shard-manager')!).containers[0]!;
+      const platforms = shardManager.env!.find((variable) => variable.name === 'SHARD_PLATFORMS')!.value!.split(',');
+      for (const component of components) expect(platforms).toContain(component.replace(/^ingest-/, ''));
+      for (const component of components) {
+        expect(ofKind(objects, 'Service').some((service) => appOf(service) === component), `${component} Service`).toBe(true);
+        expect(ofKind(objects, 'NetworkPolicy').some((policy) => appOf(policy) === component), `${component} NetworkPolicy`).toBe(true);
+      }
+    } finally {
+      rmSync(overlay, { recursive: true, force: true });
+    }
   });
 
   it('holds only valid objects, and no hook Job: the apps migrate on start', () => {

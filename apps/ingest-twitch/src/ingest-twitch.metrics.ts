@@ -1,12 +1,14 @@
 import type { StreamConsumer } from '@parley/bus';
 import type { ShardMember } from '@parley/sharding';
 import type { ChatIngest, ConnectionHealth, OutboundDelivery, SharedTokenProvider } from '@parley/ingest';
-import type { TmiConnectionPool } from '@parley/twitch';
+import type { EventSubAdapter, TmiConnectionPool } from '@parley/twitch';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 interface Sources {
   pool: TmiConnectionPool;
+  /** The EventSub transport, when the pod reads through a conduit. */
+  eventSub: EventSubAdapter | null;
   connectionHealth: ConnectionHealth;
   ingest: ChatIngest<unknown>;
   delivery: OutboundDelivery;
@@ -17,7 +19,8 @@ interface Sources {
 
 /** Turns the ingest kit's and the Twitch lib's events into Prometheus series and log lines. */
 export class IngestTwitchMetrics {
-  constructor(registry: Registry, { pool, connectionHealth, ingest, delivery, consumer, shardMember, auth }: Sources, logger: Logger) {
+  constructor(registry: Registry, { pool, eventSub, connectionHealth, ingest, delivery, consumer, shardMember, auth }: Sources, logger: Logger) {
+    if (eventSub) IngestTwitchMetrics.eventSub(registry, eventSub, logger);
     if (auth) {
       const refreshes = new Counter({
         name: 'parley_twitch_token_refreshes_total',
@@ -140,5 +143,42 @@ export class IngestTwitchMetrics {
     pool.on('error', (error) => logger.error({ err: error.message }, 'twitch connection error'));
     consumer.on('deadLettered', ({ id, reason }) => logger.warn({ id, reason }, 'action dead-lettered'));
     consumer.on('error', (error: Error) => logger.error({ err: error.message }, 'bus consumer error'));
+  }
+
+  /** Conduit shards, their session losses, revocations and channel authorization (counts: no channel names as labels). */
+  private static eventSub(registry: Registry, eventSub: EventSubAdapter, logger: Logger): void {
+    const authorization = new Map<string, boolean>();
+    new Gauge({
+      name: 'parley_twitch_conduit_shards',
+      help: 'Conduit shards this pod runs an EventSub session for.',
+      registers: [registry],
+      collect() {
+        this.set(eventSub.runningShards().length);
+      },
+    });
+    new Gauge({
+      name: 'parley_twitch_channel_authorization',
+      help: 'Channels this pod subscribed, by whether the broadcaster granted channel:bot (granted) or Twitch refused or revoked it (refused).',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        const granted = [...authorization.values()].filter(Boolean).length;
+        this.set({ state: 'granted' }, granted);
+        this.set({ state: 'refused' }, authorization.size - granted);
+      },
+    });
+    const lost = new Counter({ name: 'parley_twitch_conduit_shard_sessions_lost_total', help: 'EventSub sessions that failed (a new one is assigned to the shard).', registers: [registry] });
+    const revocations = new Counter({ name: 'parley_twitch_eventsub_revocations_total', help: 'Subscriptions Twitch revoked, by status.', labelNames: ['status'] as const, registers: [registry] });
+    eventSub.on('authorization', ({ channel, granted }) => authorization.set(channel, granted));
+    eventSub.on('shardLost', ({ shard, reason }) => {
+      lost.inc();
+      logger.warn({ shard, reason }, 'conduit shard session lost: reconnecting');
+    });
+    eventSub.on('shardAssigned', ({ shard }) => logger.info({ shard }, 'conduit shard assigned to a new session'));
+    eventSub.on('revoked', ({ type, status }) => {
+      revocations.inc({ status });
+      logger.warn({ type, status }, 'eventsub subscription revoked');
+    });
+    eventSub.on('error', (error) => logger.error({ err: error.message }, 'eventsub error'));
   }
 }

@@ -1,20 +1,37 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamConsumer, StreamProducer } from '@parley/bus';
 import { StreamKeys } from '@parley/contracts';
-import { ChannelUnitHandler, ChatIngest, ConnectionHealth, IngestKeys, OutboundDelivery, SendBudget, type AuthProvider } from '@parley/ingest';
+import {
+  ChannelUnitHandler,
+  ChatIngest,
+  ConnectionHealth,
+  IngestKeys,
+  OutboundDelivery,
+  SendBudget,
+  SharedTokenProvider,
+  StaticAuthProvider,
+  type AuthProvider,
+  type PlatformAdapter,
+} from '@parley/ingest';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { createRedisConnection, duplicateConnection, type ServiceStartup } from '@parley/runtime';
 import { ShardMember } from '@parley/sharding';
 import {
+  ConduitShardUnitHandler,
+  EventSubAdapter,
+  HelixClient,
+  HelixModeration,
   RefreshingAuthProvider,
   SharedJoinBudget,
   TWITCH_DUPLICATE_WINDOW_MS,
   TWITCH_REPEAT_SUFFIX,
   TmiConnectionPool,
+  TwitchAppTokenIssuer,
   TwitchIrcAdapter,
   normalizeChannel,
 } from '@parley/twitch';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { IngestTwitchConfig } from './config.js';
 import { IngestTwitchMetrics } from './ingest-twitch.metrics.js';
@@ -57,12 +74,22 @@ export class IngestTwitchModule {
         joinBudget: new SharedJoinBudget(limiter, config.TWITCH_BOT_LOGIN, { count: config.TWITCH_JOIN_LIMIT, perMs: config.TWITCH_JOIN_WINDOW_MS }),
       },
     });
-    const adapter = new TwitchIrcAdapter(pool, { botLogin: config.TWITCH_BOT_LOGIN, knownBots: new Set(config.TWITCH_KNOWN_BOTS) });
-    // No fixed channel list: join what the shard manager assigns, one channel lease at a time.
+    // Delete and timeout go through Helix as the bot (Twitch retired them over IRC).
+    const moderation =
+      clientId && config.TWITCH_BOT_USER_ID
+        ? new HelixModeration(
+            new HelixClient({ clientId, baseUrl: config.TWITCH_HELIX_URL, auth: typeof token === 'string' ? new StaticAuthProvider(token.replace(/^oauth:/, '')) : token }),
+            config.TWITCH_BOT_USER_ID,
+          )
+        : undefined;
+    const eventSub = config.TWITCH_TRANSPORT === 'eventsub' ? eventSubAdapter(config, redis, moderation) : null;
+    const adapter: PlatformAdapter<unknown> =
+      eventSub?.adapter ?? new TwitchIrcAdapter(pool, { botLogin: config.TWITCH_BOT_LOGIN, knownBots: new Set(config.TWITCH_KNOWN_BOTS), moderation });
+    // No fixed channel list: join what the shard manager assigns, one channel lease (IRC) or conduit shard (EventSub) at a time.
     const shardMember =
       config.TWITCH_CHANNELS.length > 0
         ? null
-        : new ShardMember(redis, duplicateConnection(redis, logger, 'redis subscriber'), new ChannelUnitHandler(adapter), {
+        : new ShardMember(redis, duplicateConnection(redis, logger, 'redis subscriber'), eventSub ? new ConduitShardUnitHandler(eventSub.adapter) : new ChannelUnitHandler(adapter), {
             keyPrefix: config.PARLEY_KEY_PREFIX,
             platform: 'twitch',
             member: config.INGEST_MEMBER_ID,
@@ -103,14 +130,33 @@ export class IngestTwitchModule {
     health.register('redis', redisReady);
     health.register('startup', startup.check);
     health.register('twitch', async () => {
+      if (eventSub) {
+        const running = new Set(eventSub.adapter.runningShards());
+        const shards = shardMember ? shardMember.owned().map((unit) => unit.id) : allShards(config.TWITCH_CONDUIT_SHARDS);
+        const missing = shards.filter((shard) => !running.has(shard) || !eventSub.adapter.sessionOf(shard));
+        if (missing.length > 0) throw new Error(`conduit shards without a session: ${missing.slice(0, 3).join(', ')}`);
+        return;
+      }
       const owned = shardMember ? shardMember.owned().map((unit) => unit.name) : config.TWITCH_CHANNELS;
       const joined = new Set(pool.joinedChannels());
       const missing = owned.filter((channel) => !joined.has(normalizeChannel(channel)));
       if (missing.length > 0) throw new Error(`not in ${missing.length} of the ${owned.length} channels it owns (${missing.slice(0, 3).join(', ')}…)`);
       connectionHealth.assertFresh(config.INGEST_MAX_SILENCE_MS);
     });
-    const metrics = new IngestTwitchMetrics(registry, { pool, connectionHealth, ingest, delivery, consumer, shardMember, auth }, logger);
-    const runner = new IngestTwitchRunner({ redis, adapter, ingest, consumer, channels: config.TWITCH_CHANNELS, shardMember, auth, logger });
+    const metrics = new IngestTwitchMetrics(registry, { pool, eventSub: eventSub?.adapter ?? null, connectionHealth, ingest, delivery, consumer, shardMember, auth }, logger);
+    const runner = new IngestTwitchRunner({
+      redis,
+      adapter,
+      ingest,
+      consumer,
+      channels: config.TWITCH_CHANNELS,
+      shardMember,
+      auth,
+      appToken: eventSub?.appToken ?? null,
+      // A fixed channel list runs every conduit shard here; otherwise the shard manager hands them out.
+      beforeJoin: eventSub && !shardMember ? () => Promise.all(allShards(config.TWITCH_CONDUIT_SHARDS).map((shard) => eventSub.adapter.startShard(shard))).then(() => undefined) : undefined,
+      logger,
+    });
     startup.dependsOn('redis', redisReady).step('join twitch channels', ['redis'], () => runner.start());
 
     return {
@@ -122,4 +168,36 @@ export class IngestTwitchModule {
       ],
     };
   }
+}
+
+const allShards = (count: number): string[] => Array.from({ length: count }, (_, shard) => String(shard));
+
+/**
+ * The EventSub transport: Helix with the app access token (fetched ahead of expiry once
+ * for all pods: the kit's shared token with the client credentials grant) for the conduit,
+ * subscriptions and chat messages.
+ */
+function eventSubAdapter(config: IngestTwitchConfig, redis: Redis, moderation: HelixModeration | undefined) {
+  // The schema guarantees these in eventsub mode.
+  const clientId = config.TWITCH_CLIENT_ID!;
+  const appToken = new SharedTokenProvider(
+    redis,
+    new TwitchAppTokenIssuer({ clientId, clientSecret: config.TWITCH_CLIENT_SECRET!, tokenUrl: config.TWITCH_TOKEN_URL, validateUrl: config.TWITCH_VALIDATE_URL, requestTimeoutMs: 10_000 }),
+    {
+      keyPrefix: config.PARLEY_KEY_PREFIX,
+      platform: 'twitch-app',
+      holder: config.INGEST_MEMBER_ID,
+      account: clientId,
+      initialRefreshToken: TwitchAppTokenIssuer.NO_REFRESH_TOKEN,
+    },
+  );
+  const adapter = new EventSubAdapter(new HelixClient({ clientId, baseUrl: config.TWITCH_HELIX_URL, auth: appToken }), {
+    botLogin: config.TWITCH_BOT_LOGIN,
+    botUserId: config.TWITCH_BOT_USER_ID!,
+    shardCount: config.TWITCH_CONDUIT_SHARDS,
+    knownBots: new Set(config.TWITCH_KNOWN_BOTS),
+    moderation,
+    session: { url: config.TWITCH_EVENTSUB_URL, keepaliveSeconds: config.TWITCH_EVENTSUB_KEEPALIVE_SECONDS, reconnectBackoff: { baseMs: 250, maxMs: 5_000 } },
+  });
+  return { adapter, appToken };
 }

@@ -15,6 +15,10 @@ interface IngestTwitchRunnerDeps {
   shardMember: ShardMember | null;
   /** The shared, refreshing token, when refresh credentials are configured. */
   auth: SharedTokenProvider | null;
+  /** The app access token (EventSub transport), kept fresh like `auth`. */
+  appToken: SharedTokenProvider | null;
+  /** Runs after connecting, before any channel is joined (EventSub with a fixed list: start every conduit shard). */
+  beforeJoin: (() => Promise<void>) | undefined;
   logger: Logger;
 }
 
@@ -28,9 +32,11 @@ export class IngestTwitchRunner implements BeforeApplicationShutdown {
 
   /** A start-up step: runs once Redis answers. */
   async start(): Promise<void> {
-    const { adapter, consumer, channels, shardMember, auth, logger } = this.deps;
+    const { adapter, consumer, channels, shardMember, auth, appToken, beforeJoin, logger } = this.deps;
     auth?.start();
+    appToken?.start();
     await adapter.connect();
+    await beforeJoin?.();
     if (shardMember) {
       shardMember.on('error', (error) => logger.warn({ err: error.message }, 'sharding error'));
       shardMember.on('lost', (unit) => logger.warn({ channel: unit.name }, 'channel lease lost: parted'));
@@ -50,6 +56,7 @@ export class IngestTwitchRunner implements BeforeApplicationShutdown {
     // What was read before the close is published before the Redis connection goes.
     await this.deps.ingest.flush();
     this.deps.auth?.stop();
+    this.deps.appToken?.stop();
     await this.deps.redis.quit().catch(() => this.deps.redis.disconnect());
   }
 }

@@ -1,4 +1,4 @@
-import type { ReminderScheduler, SpamFilters, TimerScheduler } from '@parley/chat-modules';
+import type { CommunityReminderScheduler, ReminderScheduler, SpamFilters, TimerScheduler } from '@parley/chat-modules';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 
@@ -6,11 +6,12 @@ interface Sources {
   timers: TimerScheduler;
   filters: SpamFilters;
   reminders: ReminderScheduler;
+  communityReminders: CommunityReminderScheduler;
 }
 
 /** The chat modules' events as Prometheus series and log lines. No per-channel or per-user labels. */
 export class ChatModuleMetrics {
-  constructor(registry: Registry, { timers, filters, reminders }: Sources, logger: Logger) {
+  constructor(registry: Registry, { timers, filters, reminders, communityReminders }: Sources, logger: Logger) {
     const timerPosts = new Counter({
       name: 'parley_router_timer_posts_total',
       help: 'Timer firings by this router (outcome: posted, or duplicate when a taken-over firing had been posted already).',
@@ -40,6 +41,16 @@ export class ChatModuleMetrics {
       labelNames: ['outcome'] as const,
       registers: [registry],
     });
+    const communityReminderPosts = new Counter({
+      name: 'parley_router_community_reminder_posts_total',
+      help: "Occurrences of communities' reminders by this router (outcome: posted; duplicate: a taken-over occurrence posted already; late: skipped, found too late).",
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    });
+    communityReminders.on('posted', ({ duplicate }) => communityReminderPosts.inc({ outcome: duplicate ? 'duplicate' : 'posted' }));
+    communityReminders.on('late', () => communityReminderPosts.inc({ outcome: 'late' }));
+    communityReminders.on('invalid', ({ reminderId, reason }) => logger.warn({ reminderId, reason }, 'community reminder schedule not valid: left off'));
+    communityReminders.on('failed', (error) => logger.warn({ err: error.message }, 'community reminder step failed'));
     reminders.on('delivered', ({ duplicate }) => reminderPosts.inc({ outcome: duplicate ? 'duplicate' : 'posted' }));
     reminders.on('failed', (error) => logger.warn({ err: error.message }, 'reminder step failed'));
     timers.on('fired', ({ duplicate }) => timerPosts.inc({ outcome: duplicate ? 'duplicate' : 'posted' }));

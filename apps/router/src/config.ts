@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { csvList, databaseUrl, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
+import { PLATFORMS } from '@parley/contracts';
 
 export const RouterConfigSchema = z.object({
   REDIS_URL: redisUrl(),
@@ -50,6 +51,8 @@ export const RouterConfigSchema = z.object({
   /** Time budget of one message's banned-pattern matching; a community's patterns over it are suspended for the second value. */
   ROUTER_FILTER_PATTERN_BUDGET_MS: positiveInt(5),
   ROUTER_FILTER_PATTERN_SUSPEND_MS: positiveInt(60_000),
+  /** Platforms whose ingest delivers delete and timeout (Twitch through Helix): their filters act; elsewhere they count what they would do. */
+  ROUTER_MODERATION_PLATFORMS: csvList([]).pipe(z.array(z.enum(PLATFORMS))),
   /** Apply pending migrations at start (under an advisory lock, so replicas migrate once). */
   PARLEY_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
 });

@@ -1,8 +1,20 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamConsumer, StreamProducer } from '@parley/bus';
-import { ChatLines, ChatModuleKeys, ChatModules, Giveaways, PatternMatcher, ReminderScheduler, SpamFilters, TimerScheduler } from '@parley/chat-modules';
+import {
+  ChatLines,
+  ChatModuleKeys,
+  ChatModules,
+  CommunityReminderScheduler,
+  Giveaways,
+  PatternMatcher,
+  ReminderScheduler,
+  SpamFilters,
+  TimerScheduler,
+  type ModerationCapabilities,
+  type ModerationKind,
+} from '@parley/chat-modules';
 import { ChannelConfigCache, CommandEngine, CommandLedger, CommunityStats, EventRouter, type ChannelConfig } from '@parley/commands';
-import { StreamKeys } from '@parley/contracts';
+import { StreamKeys, type ChatEvent, type Platform } from '@parley/contracts';
 import { ChannelRepository, ChatModuleRepository, CommandRepository, createPool, migrate } from '@parley/db';
 import { WebhookModuleClient } from '@parley/modules';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
@@ -66,18 +78,20 @@ export class RouterModule {
         resetTimeoutMs: config.ROUTER_MODULE_BREAKER_RESET_MS,
       },
     });
+    const answerBudget = (event: ChatEvent, communityId: string) =>
+      ledger.spendAnswerBudget(communityId, `${event.platform}:${event.author.id}`, config.ROUTER_ANSWERS_PER_AUTHOR, config.ROUTER_ANSWERS_WINDOW_MS);
     const engine = new CommandEngine({
       ledger,
       modules,
       admin: new RepositoryCommandAdmin(commands, redis, keys),
-      answerBudget: (event, communityId) =>
-        ledger.spendAnswerBudget(communityId, `${event.platform}:${event.author.id}`, config.ROUTER_ANSWERS_PER_AUTHOR, config.ROUTER_ANSWERS_WINDOW_MS),
+      answerBudget,
       mayNotifyCooldown: (event, communityId) => ledger.claimCooldownNotice(communityId, event.author.id, config.ROUTER_COOLDOWN_NOTICE_INTERVAL_S),
       counters: chatModuleRows,
     });
     const moduleKeys = new ChatModuleKeys(config.PARLEY_KEY_PREFIX);
     const lines = new ChatLines(redis, moduleKeys);
     const filters = new SpamFilters(redis, moduleKeys, {
+      capabilities: moderationCapabilities(config.ROUTER_MODERATION_PLATFORMS),
       patterns: new PatternMatcher({ budgetMs: config.ROUTER_FILTER_PATTERN_BUDGET_MS, suspendMs: config.ROUTER_FILTER_PATTERN_SUSPEND_MS }),
     });
     const timers = new TimerScheduler(redis, moduleKeys, chatModuleRows, lines, producer, {
@@ -89,6 +103,11 @@ export class RouterModule {
       liveWindowMs: config.ROUTER_TIMER_LIVE_WINDOW_MS,
     });
     const reminders = new ReminderScheduler(redis, moduleKeys, producer, { actionsStream: (platform, channelId) => keys.actionsFor(platform, channelId), tickMs: config.ROUTER_TIMER_TICK_MS });
+    const communityReminders = new CommunityReminderScheduler(redis, moduleKeys, chatModuleRows, producer, {
+      actionsStream: (platform, channelId) => keys.actionsFor(platform, channelId),
+      tickMs: config.ROUTER_TIMER_TICK_MS,
+      syncMs: config.ROUTER_TIMER_SYNC_MS,
+    });
     const router = new EventRouter(engine, cache, producer, {
       keys,
       maxEventAgeMs: config.ROUTER_MAX_EVENT_AGE_MS,
@@ -102,6 +121,7 @@ export class RouterModule {
             reminders,
             store: chatModuleRows,
             appliedTtlSeconds: ledgerTtlSeconds,
+            answerBudget,
           })
         : undefined,
     });
@@ -124,11 +144,11 @@ export class RouterModule {
     health.register('redis', redisReady).register('startup', startup.check);
     // Postgres down is degraded, not unready: the router answers from its cache.
     const metrics = new RouterMetrics(registry, { consumer, router, cache, modules }, logger);
-    new ChatModuleMetrics(registry, { timers, filters, reminders }, logger);
+    new ChatModuleMetrics(registry, { timers, filters, reminders, communityReminders }, logger);
     // What the hub shows as a community's stats; losing a count is better than failing an event.
     const stats = new CommunityStats(redis, keys);
     router.on('routed', (routed) => stats.record(routed));
-    const runner = new RouterRunner({ redis, pool, consumer, cache, modules, stats, keys, logger, timers: config.ROUTER_CHAT_MODULES ? timers : undefined, reminders: config.ROUTER_CHAT_MODULES ? reminders : undefined });
+    const runner = new RouterRunner({ redis, pool, consumer, cache, modules, stats, keys, logger, timers: config.ROUTER_CHAT_MODULES ? timers : undefined, reminders: config.ROUTER_CHAT_MODULES ? reminders : undefined, communityReminders: config.ROUTER_CHAT_MODULES ? communityReminders : undefined });
     // Its cache is empty at start: events consumed before Postgres first answers could only fail.
     startup.dependsOn('redis', redisReady).dependsOn('postgres', postgresCheck(pool));
     if (config.PARLEY_MIGRATE_ON_START) startup.step('migrations', ['postgres'], () => migrate(config.DATABASE_URL));
@@ -143,4 +163,11 @@ export class RouterModule {
       ],
     };
   }
+}
+
+/** The listed platforms deliver delete and timeout; the others run their filters in dry run. */
+function moderationCapabilities(platforms: readonly Platform[]): ModerationCapabilities {
+  const capabilities: Record<Platform, ModerationKind[]> = { twitch: [], youtube: [], discord: [], slack: [] };
+  for (const platform of platforms) capabilities[platform] = ['delete', 'timeout'];
+  return capabilities;
 }

@@ -1,6 +1,6 @@
 import type { BeforeApplicationShutdown } from '@nestjs/common';
 import type { StreamConsumer } from '@parley/bus';
-import type { ReminderScheduler, TimerScheduler } from '@parley/chat-modules';
+import type { CommunityReminderScheduler, ReminderScheduler, TimerScheduler } from '@parley/chat-modules';
 import type { ChannelConfigCache, CommunityStats } from '@parley/commands';
 import { decodeConfigChange, type StreamKeys } from '@parley/contracts';
 import type { WebhookModuleClient } from '@parley/modules';
@@ -21,6 +21,7 @@ interface RouterRunnerDeps {
   /** Absent when the chat modules are switched off. */
   timers?: TimerScheduler;
   reminders?: ReminderScheduler;
+  communityReminders?: CommunityReminderScheduler;
 }
 
 /** Starts consuming (a start-up step: Redis and Postgres answer); on shutdown finishes the batch in hand first. */
@@ -36,6 +37,7 @@ export class RouterRunner implements BeforeApplicationShutdown {
       if (change) cache.invalidateCommunity(change.communityId);
       else cache.invalidateAll();
       this.deps.timers?.refresh();
+      this.deps.communityReminders?.refresh();
     });
   }
 
@@ -47,12 +49,14 @@ export class RouterRunner implements BeforeApplicationShutdown {
     this.deps.stats.start((error) => logger.debug({ err: error.message }, 'stats not written'));
     await this.deps.timers?.start();
     await this.deps.reminders?.start();
+    await this.deps.communityReminders?.start();
     logger.info({ streams: keys.allEventPartitions() }, 'consuming chat events');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.deps.timers?.stop();
     await this.deps.reminders?.stop();
+    await this.deps.communityReminders?.stop();
     await this.deps.consumer.stop();
     await this.deps.stats.stop().catch(() => undefined);
     this.deps.modules.close();

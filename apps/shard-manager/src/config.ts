@@ -25,6 +25,13 @@ export const ShardManagerConfigSchema = z.object({
   SHARD_POLL_INTERVAL_MS: positiveInt(1_000),
   /** Re-read the channels from Postgres this often even without a change notice. */
   SHARD_UNITS_POLL_INTERVAL_MS: positiveInt(30_000),
+  /**
+   * Set when Twitch reads through an EventSub conduit: Twitch's units are then this many
+   * conduit shards (ids 0..N-1; match the ingest pods' TWITCH_CONDUIT_SHARDS), not channels.
+   */
+  SHARD_TWITCH_CONDUIT_SHARDS: expecting(z.coerce.number().int().min(1).max(20_000).optional(), 'a whole number of conduit shards (1–20000)'),
+  /** Discord: the bot's gateway shard count, the units of `discord` (must match ingest-discord's DISCORD_SHARD_COUNT). */
+  SHARD_DISCORD_GATEWAY_SHARDS: positiveInt(1),
   PARLEY_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
 });
 

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { StreamKeys, type Platform } from '@parley/contracts';
 import { ChannelRepository, createPool, migrate } from '@parley/db';
+import { gatewayShardUnits } from '@parley/discord';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, postgresCheck, redisCheck } from '@parley/observability';
 import { BoundedLoadPlacement, ConsistentHashPlacement, ShardManager, StickyBoundedLoadPlacement, type PlacementStrategy } from '@parley/sharding';
 import { createRedisConnection, duplicateConnection, type ServiceStartup } from '@parley/runtime';
@@ -30,8 +31,15 @@ export class ShardManagerModule {
       redis,
       subscriber,
       {
-        // Twitch IRC joins by login, so the unit carries the channel's name beside its id.
-        units: async (platform) => (await channels.listEnabled(platform as Platform)).map((channel) => ({ id: channel.platformChannelId, name: channel.name })),
+        // Discord's unit is a gateway shard, not a channel (Discord spreads guilds over shards itself);
+        // through an EventSub conduit Twitch spreads the channels itself: the unit is a conduit shard.
+        // Twitch IRC joins by login, so a channel unit carries the channel's name beside its id.
+        units: async (platform) =>
+          platform === 'discord'
+            ? gatewayShardUnits(config.SHARD_DISCORD_GATEWAY_SHARDS)
+            : platform === 'twitch' && config.SHARD_TWITCH_CONDUIT_SHARDS !== undefined
+            ? Array.from({ length: config.SHARD_TWITCH_CONDUIT_SHARDS }, (_, shard) => ({ id: String(shard), name: `conduit-shard-${shard}` }))
+            : (await channels.listEnabled(platform as Platform)).map((channel) => ({ id: channel.platformChannelId, name: channel.name })),
       },
       {
         keyPrefix: config.PARLEY_KEY_PREFIX,

@@ -23,6 +23,8 @@ describe('ChatModules: quotes, counters, giveaways (real Redis and Postgres)', (
   let database: TestDatabase;
   let modules: ChatModules;
   let config: ChannelConfig;
+  /** Authors whose answer budget is spent (the engine's budget, as the router passes it). */
+  const overBudget = new Set<string>();
   let clock = Date.parse('2026-12-01T10:00:00Z');
   const connections: Redis[] = [];
   /** Three routers' reminder schedulers, each on its own connection, sharing the test's clock. */
@@ -45,6 +47,7 @@ describe('ChatModules: quotes, counters, giveaways (real Redis and Postgres)', (
       reminders: reminderReplicas[0]!,
       store: new ChatModuleRepository(database.pool),
       appliedTtlSeconds: 60,
+      answerBudget: async (event) => !overBudget.has(event.author.name),
     });
   });
 
@@ -96,6 +99,19 @@ describe('ChatModules: quotes, counters, giveaways (real Redis and Postgres)', (
     expect(await reply('!quote delete 3', ['moderator'])).toBe('Deleted quote #3.');
     expect(await reply('!quote 3')).toBe('There is no quote #3.');
     expect(await reply('!quote add Numbers move on', ['broadcaster'])).toBe('Added quote #4.');
+  });
+
+  it('a module command spends the author\'s answer budget: over it, nothing is answered or changed', async () => {
+    overBudget.add('echo-bot');
+    try {
+      const verdict = await modules.inspect(line('!quote add an echo', ['moderator'], 'echo-bot'), config);
+      expect(verdict).toEqual({ outcome: 'throttled', command: 'quote', actions: [] });
+      expect(await reply('!quote search echo')).toBe('No quote matches that.');
+      // Another author's line is answered as usual.
+      expect(await reply('!counter nosuch')).toBe('There is no counter nosuch.');
+    } finally {
+      overBudget.clear();
+    }
   });
 
   it('applies a redelivered change once', async () => {

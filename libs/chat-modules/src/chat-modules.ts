@@ -35,7 +35,15 @@ export interface ChatModulesDeps {
   store: ModuleStore;
   /** How long a change's "applied" mark is kept: longer than any redelivery of its event. */
   appliedTtlSeconds: number;
+  /**
+   * The command engine's per-author answer budget (`CommandEngineServices.answerBudget`):
+   * a module command spends it like any command, so a bot echoing `!quote` is throttled too.
+   */
+  answerBudget?: (event: ChatEvent, communityId: string) => Promise<boolean>;
 }
+
+/** The commands the modules answer (a community's own command of the same name wins). */
+const MODULE_COMMANDS = new Set(['permit', 'quote', 'counter', 'giveaway', 'remindme']);
 
 /** One object for "no settings", so their parse is cached like any other. */
 const NO_SETTINGS = Object.freeze({});
@@ -77,6 +85,8 @@ export class ChatModules implements ChatModuleHook {
     }
     const invocation = parseInvocation(event.text, config.commandPrefix);
     if (!invocation || config.commands.some((command) => command.name === invocation.name || command.aliases.includes(invocation.name))) return null;
+    if (!MODULE_COMMANDS.has(invocation.name)) return null;
+    if (this.deps.answerBudget && !(await this.deps.answerBudget(event, config.communityId))) return { outcome: 'throttled', command: invocation.name, actions: [] };
     const respond = (text: string) => answer(event, invocation.name, text);
     try {
       switch (invocation.name) {

@@ -23,3 +23,11 @@ export {
 export { drawWinner, seedCommitment, type GiveawayEntry } from './giveaways/draw.js';
 export { Giveaways, type DrawLog, type DrawRecord } from './giveaways/giveaways.js';
 export { DefaultReminderSchedulerOptions, ReminderScheduler, parseDuration, type ReminderSchedulerOptions } from './reminders/reminders.js';
+export { InvalidRecurrenceError, MIN_OCCURRENCE_GAP_MS, Recurrence } from './reminders/recurrence.js';
+export {
+  CommunityReminderScheduler,
+  DefaultCommunityReminderSchedulerOptions,
+  reminderMember,
+  type CommunityReminderSchedulerOptions,
+  type ReminderSource,
+} from './reminders/community-reminders.js';

@@ -58,6 +58,21 @@ export class ChatModuleKeys {
     return `${this.prefix}:{reminders}:due`;
   }
 
+  /** ZSET: community reminder member (`<reminder id>/<channel id>/<schedule hash>`) → its next occurrence (ms). Tag `{community-reminders}`. */
+  communityReminderDue(): string {
+    return `${this.prefix}:{community-reminders}:due`;
+  }
+
+  /** HASH: per community reminder member the occurrence in flight (`slot:<member>`). */
+  communityReminderState(): string {
+    return `${this.prefix}:{community-reminders}:state`;
+  }
+
+  /** Mark that one occurrence of a community reminder was posted (the occurrence's idempotency key), in the slot of the actions stream it guards. */
+  communityReminderSent(member: string, occurrence: string, actionsStream: string): string {
+    return `${this.prefix}:community-reminder-sent:${sameSlotAs(actionsStream)}:${member}:${occurrence}`;
+  }
+
   /** HASH: reminder id → reminder JSON. */
   reminderItems(): string {
     return `${this.prefix}:{reminders}:items`;
@@ -73,9 +88,14 @@ export class ChatModuleKeys {
     return `${this.prefix}:reminder-sent:${sameSlotAs(actionsStream)}:${id}`;
   }
 
-  /** HASH of a viewer's last message in a channel: `hash`, `count`. */
+  /** The hash tag every viewer's repeats key of one channel shares: one script counts a batch of the channel's lines. */
+  repeatsTag(communityId: string, platform: Platform, channelId: string): string {
+    return `{${communityId}:${platform}:${channelId}}`;
+  }
+
+  /** HASH of a viewer's last message in a channel: `hash`, `count`, `lastEvent`. */
   repeats(communityId: string, platform: Platform, channelId: string, userId: string): string {
-    return `${this.prefix}:repeats:${communityId}:${platform}:${channelId}:${userId}`;
+    return `${this.prefix}:repeats:${this.repeatsTag(communityId, platform, channelId)}:${userId}`;
   }
 }
 

@@ -16,8 +16,11 @@ export interface ActionPublisher {
  * see every event of an owned channel before the command engine, and may take it over.
  */
 export interface ChatModuleHook {
-  /** null: the command engine decides. Otherwise these actions are the event's, and the engine does not run. */
-  inspect(event: ChatEvent, config: ChannelConfig): Promise<{ outcome: 'filtered' | 'answered'; command?: string; actions: ChatAction[] } | null>;
+  /**
+   * null: the command engine decides. Otherwise these actions are the event's, and the
+   * engine does not run (`throttled`: a module command over the author's answer budget).
+   */
+  inspect(event: ChatEvent, config: ChannelConfig): Promise<{ outcome: 'filtered' | 'answered' | 'throttled'; command?: string; actions: ChatAction[] } | null>;
 }
 
 export interface EventRouterOptions {

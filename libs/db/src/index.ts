@@ -9,7 +9,7 @@ export {
 export { MIGRATE_DEFAULTS, findMigrationsDir, migrate, type MigrateOptions } from './migrate.js';
 export { POOL_DEFAULTS, createPool, type PoolOptions } from './pool.js';
 export { ChannelRepository } from './repositories/channel.repository.js';
-export { ChatModuleRepository, type ChatQuote, type TimerPlacement } from './repositories/chat-module.repository.js';
+export { ChatModuleRepository, type ChatQuote, type ReminderPlacement, type TimerPlacement } from './repositories/chat-module.repository.js';
 export { CommandRepository } from './repositories/command.repository.js';
 export { CommunityRepository } from './repositories/community.repository.js';
 export { WebhookModuleRepository } from './repositories/webhook-module.repository.js';
@@ -47,6 +47,7 @@ export type {
   NewApiKey,
   NewAuditEntry,
   Quote,
+  Reminder,
   Timer,
   Timestamps,
 } from './repositories/types.js';

@@ -5,6 +5,8 @@ export interface OutboundMessage {
   kind: ActionKind;
   /** The platform's channel name or id, as the action names it. */
   channel: string;
+  /** The action's `channel.id`, always set by OutboundDelivery (Twitch: the broadcaster id Helix calls need; Discord: the guild, for member timeouts; Slack: the workspace, whose token sends). */
+  channelId?: string;
   /** The text to send, already made different from the channel's last line when the platform refuses repeats. */
   text: string;
   /** The platform message id this answers (reply), or targets (delete). */

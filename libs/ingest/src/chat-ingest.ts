@@ -64,6 +64,7 @@ export class ChatIngest<Frame> extends EventEmitter<ChatIngestEvents> {
     // Each chat event starts its trace here; the bus carries it to the router and back.
     const handled = this.tracer.startActiveSpan(`${this.adapter.platform} ${published.kind}`, { kind: SpanKind.PRODUCER }, (span) =>
       this.publish(published)
+        .then(() => undefined)
         .catch((error: Error) => void span.setStatus({ code: SpanStatusCode.ERROR, message: error.message }))
         .finally(() => span.end()),
     );
@@ -80,13 +81,18 @@ export class ChatIngest<Frame> extends EventEmitter<ChatIngestEvents> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  private async publish(event: ChatEvent): Promise<void> {
+  /**
+   * Publishes one event at most once; false when it was on the bus already. Platforms that
+   * are pushed events (Slack's Events API) call it directly and answer the push once it resolves.
+   */
+  async publish(event: ChatEvent): Promise<boolean> {
     try {
       const fresh = await this.producer.publishOnce(this.keys.seen(event), this.options.dedupeTtlSeconds, [
         { stream: this.streams.eventStreamFor(event.platform, event.channel.id), payload: event },
       ]);
       if (fresh) this.emit('ingested', { kind: event.kind });
       else this.emit('duplicate');
+      return fresh;
     } catch (error) {
       this.emit('publishFailed', error as Error);
       throw error;

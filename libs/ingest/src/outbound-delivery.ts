@@ -179,6 +179,7 @@ export class OutboundDelivery extends EventEmitter<OutboundDeliveryEvents> {
           {
             kind,
             channel: action.channel.name,
+            channelId: action.channel.id,
             text: value,
             ...(action.targetMessageId !== undefined && { targetMessageId: action.targetMessageId }),
             ...(action.targetUserId !== undefined && { targetUserId: action.targetUserId }),

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OtlpJsonReceiver } from './testing.js';
 
 const FIXTURE = fileURLToPath(new URL('../test/telemetry-app.mjs', import.meta.url));
+const PIPELINED_FIXTURE = fileURLToPath(new URL('../test/telemetry-pipelined.mjs', import.meta.url));
 const run = promisify(execFile);
 
 interface FixtureResult {
@@ -25,9 +27,9 @@ beforeAll(async () => {
 afterAll(() => collector.stop());
 beforeEach(() => collector.clear());
 
-async function runApp(env: Record<string, string>): Promise<FixtureResult> {
+async function runApp(env: Record<string, string>, fixture = FIXTURE): Promise<FixtureResult> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_')));
-  const { stdout } = await run(process.execPath, ['--disable-warning=ExperimentalWarning', FIXTURE], {
+  const { stdout } = await run(process.execPath, ['--disable-warning=ExperimentalWarning', fixture], {
     env: {
       ...inherited,
       REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
@@ -61,6 +63,19 @@ describe('startTelemetry in an ESM app', () => {
     const targets = serverSpans.map((span) => span.attributes.find((attribute) => attribute.key === 'url.path' || attribute.key === 'http.target')?.value.stringValue);
     expect(targets).toContain('/work');
     expect(targets).not.toContain('/healthz'); // probes are not traced
+  });
+
+  it("files an auto-pipelined command's span under the trace that sent it, not the one that opened the batch", async () => {
+    const result = (await runApp({ OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl, KEY_PREFIX: `test:telemetry:${randomUUID()}` }, PIPELINED_FIXTURE)) as unknown as { unsampled: string; sampled: string };
+    const spans = collector.spans();
+    // The unsampled event opened the batch; its trace exports nothing.
+    expect(spans.filter((span) => span.traceId === result.unsampled)).toEqual([]);
+    const sampled = spans.filter((span) => span.traceId === result.sampled);
+    const handler = sampled.find((span) => span.name.startsWith('handle '));
+    expect(handler).toBeDefined();
+    const commands = sampled.filter((span) => span.name === 'set' || span.name === 'get');
+    expect(commands.map((span) => span.name).sort()).toEqual(['get', 'set']);
+    expect(commands.every((span) => span.parentSpanId === handler!.spanId)).toBe(true);
   });
 
   it('installs the W3C trace-context propagator (unsampled when nothing exports: spans are not recorded)', async () => {

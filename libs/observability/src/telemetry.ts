@@ -7,12 +7,12 @@
  * straight from source (the child-process test does).
  */
 import { register as registerAsyncLoaderHooks } from 'node:module';
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, propagation, trace, type Context } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { AlwaysOffSampler, ParentBasedSampler } from '@opentelemetry/sdk-trace';
 import { register as registerSyncLoaderHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
@@ -79,7 +79,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
 
   const exportUrl = tracesUrl(env);
   const untraced = new Set<string>(TELEMETRY_DEFAULTS.untracedPaths);
-  const instrumentations: Array<HttpInstrumentation | IORedisInstrumentation | PgInstrumentation> = [
+  const instrumentations: Array<HttpInstrumentation | PipelinedRedisInstrumentation | PgInstrumentation> = [
     new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => untraced.has((request.url ?? '').split('?')[0]!) }),
   ];
   // A span per Redis command or SQL query is what makes an exported trace useful, and
@@ -91,7 +91,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     instrumentations.push(
       // Only commands and queries made on behalf of something traced: a consumer's blocking
       // XREADGROUP poll or a pool's idle reconnect would otherwise be a new trace every time.
-      new IORedisInstrumentation({ requireParentSpan: true }),
+      new PipelinedRedisInstrumentation({ requireParentSpan: true }),
       new PgInstrumentation({ requireParentSpan: true }),
     );
   }
@@ -148,4 +148,62 @@ function registerLoaderHooks(): void {
   } else {
     registerAsyncLoaderHooks('import-in-the-middle/hook.mjs', import.meta.url, { data: { include } });
   }
+}
+
+type SendCommand = (this: unknown, command: object, ...rest: unknown[]) => unknown;
+interface SendsCommands {
+  prototype: { sendCommand: SendCommand };
+}
+/** What `ioredis` exports, as far as this needs it: the client class, with `Pipeline` hung on it. */
+type IORedisExports = SendsCommands & { Pipeline: SendsCommands };
+
+/**
+ * The ioredis instrumentation makes a command's span in `Redis#sendCommand`. With
+ * auto-pipelining (every Parley client) that call happens in a `setImmediate`, in the
+ * context of whichever command opened the batch: a sampled event's Redis spans were dropped
+ * (the batch was opened by one of the 99 % unsampled) or filed under another trace. This
+ * remembers the context each command was queued in and sends it from there. Explicit
+ * pipelines and MULTI get the same treatment; a command sent directly is untouched.
+ */
+export class PipelinedRedisInstrumentation extends IORedisInstrumentation {
+  override init(): ReturnType<IORedisInstrumentation['init']> {
+    const queuedIn = new WeakMap<object, Context>();
+    const restore: Array<() => void> = [];
+    return super.init().map((definition) => {
+      const { patch, unpatch } = definition;
+      definition.patch = (module: unknown, version?: string) => {
+        const patched: unknown = patch ? patch(module, version) : module;
+        const ioredis = exportsOf(patched);
+        // Wrapped by hand: the instrumentation's `_wrap` would first unwrap the span-making
+        // wrapper this must sit outside of.
+        const queue = ioredis.Pipeline.prototype.sendCommand;
+        const send = ioredis.prototype.sendCommand;
+        ioredis.Pipeline.prototype.sendCommand = function queueInContext(this: unknown, command: object, ...rest: unknown[]) {
+          const active = context.active();
+          if (trace.getSpan(active)) queuedIn.set(command, active);
+          return queue.call(this, command, ...rest);
+        };
+        ioredis.prototype.sendCommand = function sendInQueuedContext(this: unknown, command: object, ...rest: unknown[]) {
+          const queued = command && queuedIn.get(command);
+          return queued ? context.with(queued, () => send.call(this, command, ...rest)) : send.call(this, command, ...rest);
+        };
+        restore.push(() => {
+          ioredis.Pipeline.prototype.sendCommand = queue;
+          ioredis.prototype.sendCommand = send;
+        });
+        return patched;
+      };
+      definition.unpatch = (module: unknown, version?: string) => {
+        restore.splice(0).forEach((undo) => undo());
+        unpatch?.(module, version);
+      };
+      return definition;
+    });
+  }
+}
+
+/** The CommonJS exports, whether the module came through `require` or an ESM namespace. */
+function exportsOf(module: unknown): IORedisExports {
+  const namespace = module as { [Symbol.toStringTag]?: string; default?: IORedisExports };
+  return namespace[Symbol.toStringTag] === 'Module' ? namespace.default! : (module as IORedisExports);
 }

@@ -7,6 +7,24 @@ export {
   type TwitchTmiFakeOptions,
   type ViewerMessage,
 } from './twitch/twitch-tmi-fake.js';
+export {
+  DefaultTwitchHelixFakeOptions,
+  TwitchHelixFake,
+  type HelixAnswer,
+  type HelixCallRecord,
+  type HelixChatMessageRecord,
+  type HelixRequest,
+  type HelixRouteHandler,
+  type TwitchHelixFakeOptions,
+} from './twitch/twitch-helix-fake.js';
+export {
+  DefaultTwitchEventSubFakeOptions,
+  TwitchEventSubFake,
+  type ChatSubscriptionType,
+  type EventSubChatMessage,
+  type TwitchEventSubFakeEvents,
+  type TwitchEventSubFakeOptions,
+} from './twitch/twitch-eventsub-fake.js';
 export { DefaultTwitchAuthFakeOptions, TwitchAuthFake, type TwitchAuthFakeOptions } from './twitch/twitch-auth-fake.js';
 export {
   DefaultYouTubeFakeOptions,

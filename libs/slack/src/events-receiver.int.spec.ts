@@ -29,7 +29,7 @@ const receiver = new SlackEventsReceiver({
     const delay = publishDelayMs;
     publishDelayMs = 0;
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
-    return producer.publishOnce(keys.key('seen', event.id), 3_600, [{ stream: keys.eventStreamFor('slack', event.channel.id), payload: event }]);
+    return producer.publishOnce(keys.seen('slack', event.channel.id, event.id), 3_600, [{ stream: keys.eventStreamFor('slack', event.channel.id), payload: event }]);
   },
 });
 let workspace: ReturnType<SlackFake['install']>;
@@ -83,7 +83,7 @@ describe('SlackEventsReceiver behind HTTP, against the Slack fake and real Redis
     await fake.settled();
     const events = await busEvents();
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ id: `slack:T1/C1/${ts}`, platform: 'slack', channel: { id: 'T1/C1', name: 'C1' }, author: { id: 'U1' }, text: '!ping', replyTo: ts });
+    expect(events[0]).toMatchObject({ id: `slack:T1/C1/${ts}`, platform: 'slack', channel: { id: 'T1', name: 'C1' }, author: { id: 'U1' }, text: '!ping', replyTo: ts });
   });
 
   it('processes a delivery Slack retried (no 2xx within 3 s) once', async () => {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { chatEventId, decodeChatEvent, type ChatEvent } from '@parley/contracts';
+import { slackMessageId } from './message-id.js';
 import { verifySlackSignature } from './signature.js';
 
 /** The part of an Events API `event_callback` Parley reads. */
@@ -120,13 +121,15 @@ export class SlackEventsReceiver extends EventEmitter<SlackEventsReceiverEvents>
     if (event.bot_id) return ignore('bot');
     if (event.subtype) return ignore('subtype');
     if (!event.channel || !event.user || !event.ts) return ignore('not-a-message');
-    const channel = `${callback.team_id}/${event.channel}`;
     return decodeChatEvent({
       v: 1,
-      // message and app_mention of one post share it: one event however it arrives.
-      id: chatEventId('slack', `${channel}/${event.ts}`),
+      // message and app_mention of one post share it: one event however it arrives. It also
+      // carries the thread, so an answer (which names the event's message) goes into it.
+      id: chatEventId('slack', slackMessageId({ teamId: callback.team_id, channel: event.channel, ts: event.ts, ...(event.thread_ts && { threadTs: event.thread_ts }) })),
       platform: 'slack',
-      channel: { id: channel, name: event.channel },
+      // The workspace is the community's Slack "channel" (the team id selects the community);
+      // the name is the Slack channel the message is in, where delivery answers.
+      channel: { id: callback.team_id, name: event.channel },
       author: { id: event.user, name: event.user, displayName: event.user, roles: ['everyone'], isBot: false },
       text: stripMention(event.text ?? '', workspace.botUserId),
       kind: 'message',

@@ -9,3 +9,5 @@ export {
 } from './events-receiver.js';
 export { SLACK_SIGNATURE_TOLERANCE_SECONDS, signSlackRequest, verifySlackSignature, type SlackSignatureVerdict } from './signature.js';
 export { slackRoles, type SlackUserFlags } from './roles.js';
+export { DefaultSlackAdapterOptions, SlackAdapter, type SlackAdapterOptions, type SlackWorkspaceToken } from './slack-adapter.js';
+export { parseSlackMessageId, slackMessageId, type SlackMessageRef } from './message-id.js';

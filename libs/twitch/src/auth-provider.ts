@@ -16,8 +16,13 @@ export class TwitchTokenIssuer implements TokenIssuer {
   constructor(private readonly options: TwitchTokenIssuerOptions) {}
 
   async refresh(refreshToken: string): Promise<TokenGrant> {
+    return this.grant({ grant_type: 'refresh_token', refresh_token: refreshToken });
+  }
+
+  /** One call to the token endpoint; a grant without a refresh token (client credentials) keeps `refreshToken` as given. */
+  protected async grant(fields: Record<string, string>, keepRefreshToken?: string): Promise<TokenGrant> {
     const { clientId, clientSecret, tokenUrl, requestTimeoutMs } = this.options;
-    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, client_secret: clientSecret });
+    const body = new URLSearchParams({ ...fields, client_id: clientId, client_secret: clientSecret });
     let response: Response;
     try {
       response = await fetch(tokenUrl, { method: 'POST', body, signal: AbortSignal.timeout(requestTimeoutMs) });
@@ -25,12 +30,13 @@ export class TwitchTokenIssuer implements TokenIssuer {
       throw new TwitchTokenError(`token endpoint unreachable: ${(error as Error).name}`, null, true);
     }
     const payload = (await response.json().catch(() => ({}))) as { access_token?: string; refresh_token?: string; expires_in?: number; message?: string };
-    if (!response.ok || !payload.access_token || !payload.refresh_token) {
+    const refreshed = payload.refresh_token ?? keepRefreshToken;
+    if (!response.ok || !payload.access_token || !refreshed) {
       // Twitch's message ("Invalid refresh token") names no secret; the body is not echoed otherwise.
       const reason = typeof payload.message === 'string' ? payload.message.slice(0, 200) : 'unexpected answer';
       throw new TwitchTokenError(`token refresh failed: HTTP ${response.status} ${reason}`, response.status, response.status >= 500 || response.status === 429);
     }
-    return { accessToken: payload.access_token, refreshToken: payload.refresh_token, expiresAt: Date.now() + (payload.expires_in ?? 0) * 1_000 };
+    return { accessToken: payload.access_token, refreshToken: refreshed, expiresAt: Date.now() + (payload.expires_in ?? 0) * 1_000 };
   }
 
   /** 200 valid, 401 revoked; anything else (Twitch unreachable, 5xx) tells nothing. */
@@ -69,6 +75,19 @@ export const DefaultTwitchTokenEndpoints: Pick<TwitchTokenIssuerOptions, 'tokenU
   validateUrl: 'https://id.twitch.tv/oauth2/validate',
   requestTimeoutMs: 10_000,
 };
+
+/**
+ * The app access token (client credentials grant): no refresh token, a new grant each time.
+ * Under the kit's {@link SharedTokenProvider} it is fetched ahead of expiry once for all pods.
+ */
+export class TwitchAppTokenIssuer extends TwitchTokenIssuer {
+  /** What the shared token keeps in the refresh-token slot: client credentials need none. */
+  static readonly NO_REFRESH_TOKEN = 'client_credentials';
+
+  override async refresh(): Promise<TokenGrant> {
+    return this.grant({ grant_type: 'client_credentials' }, TwitchAppTokenIssuer.NO_REFRESH_TOKEN);
+  }
+}
 
 /** The Twitch bot token shared by every pod: the kit's {@link SharedTokenProvider} with Twitch's issuer. */
 export class RefreshingAuthProvider extends SharedTokenProvider {

@@ -11,6 +11,7 @@ export {
 export {
   DefaultTwitchTokenEndpoints,
   RefreshingAuthProvider,
+  TwitchAppTokenIssuer,
   TwitchTokenIssuer,
   type OptionalRefreshingAuthProviderOptions,
   type RefreshingAuthProviderOptions,
@@ -18,6 +19,17 @@ export {
   type TwitchTokenIssuerOptions,
 } from './auth-provider.js';
 export { IrcMessage, escapeTagValue, unescapeTagValue, type IrcMessageInit } from './irc-message.js';
+export { CHAT_SUBSCRIPTION_TYPES, normalizeEventSub } from './eventsub-normalize.js';
+export { EventSubSession, KEEPALIVE_GRACE_MS, type EventSubFrame, type EventSubSessionEvents, type EventSubSessionOptions } from './eventsub-session.js';
+export {
+  ConduitShardUnitHandler,
+  DefaultEventSubAdapterOptions,
+  EventSubAdapter,
+  type EventSubAdapterEvents,
+  type EventSubAdapterOptions,
+  type OptionalEventSubAdapterOptions,
+  type RequiredEventSubAdapterOptions,
+} from './eventsub-adapter.js';
 export { normalizeClearChat, normalizeClearMsg, normalizePrivmsg, normalizeUserNotice, type NormalizePrivmsgOptions } from './normalize.js';
 export { twitchRoles, type RoleTags } from './roles.js';
 export { LocalJoinBudget, SharedJoinBudget, type JoinBudget, type JoinRateLimit } from './join-throttle.js';
@@ -41,3 +53,5 @@ export {
   TwitchIrcAdapter,
   type TwitchIrcAdapterOptions,
 } from './twitch-adapter.js';
+export { DefaultHelixClientOptions, HelixClient, HelixError, type ChatMessageResult, type HelixClientOptions, type OptionalHelixClientOptions, type RequiredHelixClientOptions } from './helix-client.js';
+export { HelixModeration, helixOutcome } from './helix-moderation.js';

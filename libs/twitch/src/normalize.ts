@@ -200,7 +200,8 @@ function isBot(login: string, options: NormalizePrivmsgOptions): boolean {
   return login === options.botLogin.toLowerCase() || (options.knownBots?.has(login) ?? false);
 }
 
-function validated(event: ChatEvent): ChatEvent {
+/** The event through the contract's decoder; a failure is a normalize error (dead-lettered with its reason). */
+export function validated(event: ChatEvent): ChatEvent {
   try {
     return decodeChatEvent(event);
   } catch (error) {

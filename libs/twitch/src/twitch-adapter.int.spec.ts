@@ -3,11 +3,13 @@ import { PermanentError, StreamProducer, type BusEntry } from '@parley/bus';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
 import { StreamKeys, type ChatAction, type ChatEvent } from '@parley/contracts';
 import { ChatIngest, ConnectionHealth, IngestKeys, OutboundDelivery, SendBudget, type DeliveryOutcome, type OutboundDeliveryOptions } from '@parley/ingest';
-import { TwitchTmiFake } from '@parley/platform-fakes';
+import { TwitchHelixFake, TwitchTmiFake } from '@parley/platform-fakes';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TmiConnectionPool } from './connection-pool.js';
+import { HelixClient } from './helix-client.js';
+import { HelixModeration } from './helix-moderation.js';
 import { TWITCH_DUPLICATE_WINDOW_MS, TWITCH_REPEAT_SUFFIX, TwitchIrcAdapter } from './twitch-adapter.js';
 
 const CHANNEL = 'ingestroom';
@@ -17,25 +19,29 @@ const keys = new StreamKeys(prefix, 2);
 const ingestKeys = new IngestKeys(keys);
 const redis = new Redis(redisUrl());
 const fake = new TwitchTmiFake({ moderators: { [CHANNEL]: [BOT], refusing: [BOT], quietroom: [BOT] } });
+const BOT_USER_ID = '100000001';
+const helixFake = new TwitchHelixFake({ moderators: { [fake.channelId(CHANNEL)]: [BOT_USER_ID] } });
 const pools: TmiConnectionPool[] = [];
 let ircUrl: string;
 
 beforeAll(async () => {
   ({ ircUrl } = await fake.start());
+  await helixFake.start();
 });
 
 afterAll(async () => {
   await Promise.all(pools.map((pool) => pool.close()));
   await fake.stop();
+  await helixFake.stop();
   await deleteKeysWithPrefix(redis, prefix);
   redis.disconnect();
 });
 
 /** One ingest process's Twitch side: its own pool and adapter, the shared Redis. */
-async function pod(channels: string[], options: Partial<OutboundDeliveryOptions> = {}) {
+async function pod(channels: string[], options: Partial<OutboundDeliveryOptions> = {}, moderation?: HelixModeration) {
   const pool = new TmiConnectionPool({ channelsPerConnection: 50, connection: { url: ircUrl, login: BOT, token: 'secret' } });
   pools.push(pool);
-  const adapter = new TwitchIrcAdapter(pool, { botLogin: BOT });
+  const adapter = new TwitchIrcAdapter(pool, { botLogin: BOT, moderation });
   const health = new ConnectionHealth();
   const ingest = new ChatIngest(adapter, new StreamProducer(redis), keys, ingestKeys, health);
   const budget = new SendBudget(new SlidingWindowRateLimiter(redis, { keyPrefix: keys.key('ratelimit') }), (identity, channel) => ingestKeys.sendBudget('twitch', identity, channel), {
@@ -194,8 +200,36 @@ describe('the Twitch IRC adapter under the ingest kit, against the TMI fake', ()
     expect(two!.at - one!.at).toBeGreaterThanOrEqual(900);
   });
 
-  it('dead-letters delete and timeout: Twitch retired them over IRC', async () => {
+  it('dead-letters delete and timeout without Helix: Twitch retired them over IRC', async () => {
     const { delivery } = await pod([CHANNEL]);
     await expect(delivery.handle(entry(CHANNEL, '', { kind: 'timeout', targetUserId: '1', durationSeconds: 5 }))).rejects.toThrow(/not supported/);
+  });
+
+  it('delivers delete and timeout through Helix with the broadcaster, the bot as moderator and the target', async () => {
+    const helix = new HelixClient({ clientId: helixFake.options.clientId, auth: { accessToken: async () => 'user-token' }, baseUrl: helixFake.url });
+    const { delivery, outcomes } = await pod([CHANNEL], {}, new HelixModeration(helix, BOT_USER_ID));
+    const broadcasterId = fake.channelId(CHANNEL);
+    await delivery.handle(entry(CHANNEL, 'spam', { kind: 'timeout', targetUserId: '4242', durationSeconds: 60, targetMessageId: undefined }));
+    await delivery.handle(entry(CHANNEL, '', { kind: 'delete', targetMessageId: 'msg-to-delete' }));
+    expect(helixFake.calls('POST /moderation/bans')).toMatchObject([
+      { query: { broadcaster_id: broadcasterId, moderator_id: BOT_USER_ID }, body: { data: { user_id: '4242', duration: 60, reason: 'spam' } }, status: 200, token: 'user-token' },
+    ]);
+    expect(helixFake.calls('DELETE /moderation/chat')).toMatchObject([
+      { query: { broadcaster_id: broadcasterId, moderator_id: BOT_USER_ID, message_id: 'msg-to-delete' }, status: 204 },
+    ]);
+    expect(outcomes.map((o) => [o.outcome, o.kind])).toEqual([['sent', 'timeout'], ['sent', 'delete']]);
+    // Nothing went to IRC.
+    expect(fake.sentMessages(CHANNEL).filter((record) => record.text.startsWith('/'))).toEqual([]);
+
+    // A 429 holds the action until Ratelimit-Reset, then it goes.
+    helixFake.rateLimitFor(1_500);
+    const started = Date.now();
+    await delivery.handle(entry(CHANNEL, '', { kind: 'delete', targetMessageId: 'after-429' }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(outcomes.at(-2)).toEqual({ outcome: 'retried', kind: 'delete', reason: 'helix_rate_limited' });
+    expect(helixFake.calls('DELETE /moderation/chat').at(-1)).toMatchObject({ query: { message_id: 'after-429' }, status: 204 });
+
+    // Not a moderator there: refused for good with Helix's status, dead-lettered.
+    await expect(delivery.handle(entry('refusing', '', { kind: 'delete', targetMessageId: 'x' }))).rejects.toThrow(/helix_403/);
   });
 });

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChatEvent } from '@parley/contracts';
 import { UnsupportedActionError, type OutboundMessage, type PendingSend, type PlatformAdapter, type SendOutcome } from '@parley/ingest';
 import type { TmiConnectionPool } from './connection-pool.js';
+import { HelixModeration } from './helix-moderation.js';
 import type { IrcMessage } from './irc-message.js';
 import { normalizeClearChat, normalizeClearMsg, normalizePrivmsg, normalizeUserNotice, type NormalizePrivmsgOptions } from './normalize.js';
 import type { TmiSendResult } from './tmi-connection.js';
@@ -10,10 +11,13 @@ export interface TwitchIrcAdapterOptions {
   botLogin: string;
   /** Other bots in chat (Nightbot, ...): their messages are marked isBot so nobody answers them. */
   knownBots: Set<string>;
+  /** Delete and timeout through Helix; without it they are refused (IRC cannot carry them). */
+  moderation: HelixModeration | undefined;
 }
 
 export const DefaultTwitchIrcAdapterOptions: Omit<TwitchIrcAdapterOptions, 'botLogin'> = {
   knownBots: new Set(['nightbot', 'streamelements', 'moobot', 'fossabot', 'streamlabs']),
+  moderation: undefined,
 };
 
 /** The invisible character Twitch bots append to make a repeat differ (U+E0000, a language tag). */
@@ -33,9 +37,7 @@ const NORMALIZERS: Record<string, Normalizer> = {
 /** Refusals that pass: Twitch's send rate limit and slow mode. Every other msg_* refusal is final. */
 const REFUSED_FOR_NOW = new Set(['msg_ratelimit', 'msg_slowmode']);
 
-interface TwitchPendingSend extends PendingSend {
-  answer: Promise<TmiSendResult>;
-}
+type TwitchPendingSend = PendingSend & ({ answer: Promise<TmiSendResult> } | { moderated: Promise<SendOutcome> });
 
 /**
  * Twitch chat over IRC (TMI) as the kit's platform adapter: a pool of TMI connections
@@ -88,16 +90,21 @@ export class TwitchIrcAdapter implements PlatformAdapter<IrcMessage> {
   }
 
   async send(message: OutboundMessage, connection: number): Promise<TwitchPendingSend> {
-    // Twitch retired /delete and /timeout over IRC; they need the Helix API transport.
-    if (message.kind !== 'say' && message.kind !== 'reply') throw new UnsupportedActionError(message.kind, 'Twitch IRC');
+    // Twitch retired /delete and /timeout over IRC: they go through Helix.
+    if (HelixModeration.handles(message.kind)) {
+      if (!this.options.moderation) throw new UnsupportedActionError(message.kind, 'Twitch IRC without Helix');
+      return { connection, moderated: this.options.moderation.moderate(message) };
+    }
     const replyTo = message.kind === 'reply' ? message.targetMessageId : undefined;
     return { connection, answer: this.pool.sayOn(connection, message.channel, message.text, replyTo ? { replyTo } : {}) };
   }
 
   async confirm(pending: PendingSend, timeoutMs: number): Promise<SendOutcome> {
+    const twitchPending = pending as TwitchPendingSend;
+    if ('moderated' in twitchPending) return twitchPending.moderated;
     const timeout = new AbortController();
     const result = await Promise.race([
-      (pending as TwitchPendingSend).answer,
+      twitchPending.answer,
       sleep(timeoutMs, { status: 'lost', reason: `no USERSTATE or NOTICE within ${timeoutMs} ms` } as const, { signal: timeout.signal }),
     ]).finally(() => timeout.abort());
     switch (result.status) {

@@ -1,4 +1,4 @@
-import { InvalidPatternError, MODULE_SETTINGS, compilePattern } from '@parley/chat-modules';
+import { InvalidPatternError, InvalidRecurrenceError, MODULE_SETTINGS, Recurrence, compilePattern } from '@parley/chat-modules';
 import { CommandRepository, hubTable as table, type HubCommand, type HubWebhookModule, type Queryable } from '@parley/db';
 import { HttpProblem, type RouteRegistry } from '@parley/http-api';
 import { UnsafeUrlError, type WebhookUrlGuard } from '@parley/ssrf-guard';
@@ -183,6 +183,34 @@ export function addResources(registry: RouteRegistry<Access, RequestContext>, de
       return fields;
     },
   }, common);
+
+  addScopedResource(registry, {
+    segment: 'reminders',
+    resource: 'reminder',
+    table: table(db, 'reminders'),
+    key: { param: 'name', schema: S.NewReminder.shape.name, of: (reminder) => reminder.name },
+    entity: S.Reminder,
+    create: S.NewReminder,
+    patch: S.ReminderPatch,
+    // Routers reload their reminder schedule on the notice.
+    affectsRouter: true,
+    prepare: async (tx, communityId, fields) => {
+      await assertOwnChannels(tx, communityId, fields.channelIds);
+      assertSchedule(fields.schedule);
+      return fields;
+    },
+  }, common);
+}
+
+/** 422 unless the schedule is one the routers can follow (the same parser). */
+function assertSchedule(schedule: unknown): void {
+  if (typeof schedule !== 'string') return;
+  try {
+    Recurrence.parse(schedule);
+  } catch (error) {
+    if (error instanceof InvalidRecurrenceError) throw new HttpProblem(422, `schedule: ${error.reason}.`);
+    throw error;
+  }
 }
 
 /**

@@ -211,6 +211,33 @@ export const NewTimer = z.strictObject({
 });
 export const TimerPatch = NewTimer.omit({ name: true }).partial();
 
+const schedule = z
+  .string()
+  .min(1)
+  .max(2_000)
+  .describe(
+    'RFC 5545 DTSTART and RRULE lines, e.g. "DTSTART;TZID=Europe/Berlin:20261201T180000\\nRRULE:FREQ=WEEKLY;BYDAY=MO,TH" (recurring) or ' +
+      '"DTSTART:20261224T170000Z\\nRRULE:FREQ=DAILY;COUNT=1" (one-off); occurrences at least a minute apart',
+  );
+export const Reminder = z.object({
+  id: uuid,
+  communityId: uuid,
+  name: z.string(),
+  message: z.string(),
+  schedule: z.string(),
+  enabled: z.boolean(),
+  channelIds: z.array(uuid).nullable(),
+  ...timestamps,
+});
+export const NewReminder = z.strictObject({
+  name: slugLike,
+  message: text(500),
+  schedule,
+  enabled: z.boolean().optional(),
+  channelIds: commandFields.channelIds.optional(),
+});
+export const ReminderPatch = NewReminder.omit({ name: true }).partial();
+
 // --- audit, stats, dry run -----------------------------------------------------------
 export const AuditEntry = z.object({
   id: z.string(),

@@ -86,6 +86,35 @@ describe('SpamFilters (real Redis)', () => {
     expect(await filters.check(line('something else'), community)).toBeNull();
   });
 
+  it('repeats: a batch of lines checked together is counted in order, across replicas, one script call per channel', async () => {
+    const community = config({ repeats: { enabled: true, max: 2, windowSeconds: 60 } });
+    const replica = new Redis(redisUrl());
+    try {
+      const other = new SpamFilters(replica, keys, { capabilities: ENFORCING }, () => clock);
+      const calls: string[] = [];
+      const monitor = await redis.duplicate().monitor();
+      // EVALSHA, or EVAL when the script was not loaded yet: numkeys then the first key.
+      monitor.on('monitor', (_time: string, args: string[]) => /^eval/iu.test(args[0] ?? '') && args[3]?.startsWith(`${keys.prefix}:repeats:`) && calls.push(args[2]!));
+      // One read batch: four lines in one turn of the event loop, two of them the same viewer's same line.
+      const hits = await Promise.all([
+        filters.check(line('spam spam', { user: 'a' }), community),
+        filters.check(line('spam spam', { user: 'a' }), community),
+        filters.check(line('hello', { user: 'b' }), community),
+        filters.check(line('spam spam', { user: 'a' }), community),
+      ]);
+      expect(hits.map((hit) => hit?.filter ?? null)).toEqual([null, null, null, 'repeats']);
+      // Another router sees the same history: the fourth repeat is caught there too.
+      expect((await other.check(line('spam spam', { user: 'a' }), community))?.filter).toBe('repeats');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      monitor.disconnect();
+      // The batch of four went out as one call with four keys (a NOSCRIPT retry repeats it), the other replica's line with one.
+      expect(new Set(calls)).toEqual(new Set(['4', '1']));
+      expect(calls.filter((numberOfKeys) => numberOfKeys === '4').length).toBeLessThanOrEqual(2);
+    } finally {
+      replica.disconnect();
+    }
+  });
+
   it('climbs the full ladder per viewer: delete, warn, timeouts of growing length, ban; strikes decay', async () => {
     const community = config({ caps: { enabled: true }, strikeDecaySeconds: 600 });
     const shout = () => filters.check(line('STOP SHOUTING AT ME PLEASE', { user: 'loud' }), community);

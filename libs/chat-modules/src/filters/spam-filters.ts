@@ -8,6 +8,7 @@ import type { ChatModuleKeys } from '../keys.js';
 import { FilterSettings, type FilterName, type LadderStep } from '../settings.js';
 import { bannedWordMatcher, isAllowedHost, linkHosts, tooLong, tooManyCaps, tooManyEmotes, tooManySymbols } from './checks.js';
 import { PatternMatcher } from './pattern-matcher.js';
+import { RepeatCounter } from './repeat-counter.js';
 
 /** Moderation action kinds a platform's ingest can deliver. */
 export type ModerationKind = 'delete' | 'timeout';
@@ -47,12 +48,10 @@ interface SpamFiltersEvents {
 }
 
 const RECORD_STRIKE = 'parleyRecordStrike';
-const COUNT_REPEAT = 'parleyCountRepeat';
 const lua = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url), 'utf8');
 
 type ScriptedRedis = Redis & {
   [RECORD_STRIKE](key: string, now: number, decayMs: number, eventId: string): Promise<number>;
-  [COUNT_REPEAT](key: string, hash: string, windowMs: number, eventId: string): Promise<number>;
 };
 
 interface Prepared {
@@ -74,6 +73,7 @@ export class SpamFilters extends EventEmitter<SpamFiltersEvents> {
   private readonly redis: ScriptedRedis;
   private readonly options: SpamFiltersOptions;
   private readonly prepared = new WeakMap<object, Prepared | null>();
+  private readonly repeats: RepeatCounter;
 
   constructor(
     redis: Redis,
@@ -83,8 +83,8 @@ export class SpamFilters extends EventEmitter<SpamFiltersEvents> {
   ) {
     super();
     redis.defineCommand(RECORD_STRIKE, { numberOfKeys: 1, lua: lua('recordStrike-1.lua') });
-    redis.defineCommand(COUNT_REPEAT, { numberOfKeys: 1, lua: lua('countRepeat-1.lua') });
     this.redis = redis as ScriptedRedis;
+    this.repeats = new RepeatCounter(redis);
     this.options = { capabilities: DefaultModerationCapabilities, patterns: options.patterns ?? new PatternMatcher(), ...options };
   }
 
@@ -149,8 +149,9 @@ export class SpamFilters extends EventEmitter<SpamFiltersEvents> {
     if (withState && !exempt(settings.repeats)) {
       const normalized = text.trim().toLowerCase().replace(/\s+/gu, ' ');
       const hash = createHash('sha1').update(normalized).digest('base64');
+      const channelTag = this.keys.repeatsTag(communityId, event.platform, event.channel.id);
       const key = this.keys.repeats(communityId, event.platform, event.channel.id, event.author.id);
-      const count = await this.redis[COUNT_REPEAT](key, hash, settings.repeats.windowSeconds * 1_000, event.id);
+      const count = await this.repeats.count(channelTag, key, hash, settings.repeats.windowSeconds * 1_000, event.id);
       if (count > settings.repeats.max) return { filter: 'repeats', reason: 'the same message again' };
     }
     return null;

@@ -16,6 +16,19 @@ export interface TimerPlacement {
   channelName: string;
 }
 
+/** One enabled community reminder in one enabled channel: the unit the router's reminder schedule posts. */
+export interface ReminderPlacement {
+  reminderId: string;
+  communityId: string;
+  message: string;
+  /** RFC 5545 `DTSTART` and `RRULE` lines. */
+  schedule: string;
+  channelId: string;
+  platform: Platform;
+  platformChannelId: string;
+  channelName: string;
+}
+
 /** A quote as chat shows it. */
 export interface ChatQuote {
   number: number;
@@ -68,6 +81,39 @@ export class ChatModuleRepository {
       message: row.message,
       intervalSeconds: row.interval_seconds,
       minChatLines: row.min_chat_lines,
+      channelId: row.channel_id,
+      platform: row.platform,
+      platformChannelId: row.platform_channel_id,
+      channelName: row.channel_name,
+    }));
+  }
+
+  /** Every enabled community reminder in each enabled channel it posts to (all communities). */
+  async listReminderPlacements(): Promise<ReminderPlacement[]> {
+    const rows = await query<{
+      reminder_id: string;
+      community_id: string;
+      message: string;
+      schedule: string;
+      channel_id: string;
+      platform: Platform;
+      platform_channel_id: string;
+      channel_name: string;
+    }>(
+      this.db,
+      `SELECT r.id AS reminder_id, r.community_id, r.message, r.schedule,
+              ch.id AS channel_id, ch.platform, ch.platform_channel_id, ch.name AS channel_name
+         FROM reminders r
+         JOIN channels ch ON ch.community_id = r.community_id AND ch.enabled
+                         AND (r.channel_ids IS NULL OR ch.id = ANY (r.channel_ids))
+        WHERE r.enabled
+        ORDER BY r.id, ch.id`,
+    );
+    return rows.map((row) => ({
+      reminderId: row.reminder_id,
+      communityId: row.community_id,
+      message: row.message,
+      schedule: row.schedule,
       channelId: row.channel_id,
       platform: row.platform,
       platformChannelId: row.platform_channel_id,

@@ -2,7 +2,7 @@ import type { Platform, Role } from '@parley/contracts';
 import { COMMAND_PATCH_COLUMNS } from './command.repository.js';
 import { ScopedTable, type ScopedTableSpec } from './scoped-table.js';
 import type { Queryable } from './sql.js';
-import type { Counter, HubChannel, HubCommand, HubWebhookModule, ModuleSetting, Quote, Timer, Timestamps } from './types.js';
+import type { Counter, HubChannel, HubCommand, HubWebhookModule, ModuleSetting, Quote, Reminder, Timer, Timestamps } from './types.js';
 
 type Row = Record<string, unknown>;
 type Entity<T> = Omit<T, keyof Timestamps>;
@@ -128,6 +128,22 @@ export const HUB_TABLES = {
       channelIds: row.channel_ids as string[] | null,
     }),
   },
+  reminders: {
+    table: 'reminders',
+    columns: ['id', 'community_id', 'name', 'message', 'schedule', 'enabled', 'channel_ids'],
+    key: 'name',
+    keyIsUuid: false,
+    writable: { name: 'name', message: 'message', schedule: 'schedule', enabled: 'enabled', channelIds: 'channel_ids' },
+    toEntity: (row: Row): Entity<Reminder> => ({
+      id: row.id as string,
+      communityId: row.community_id as string,
+      name: row.name as string,
+      message: row.message as string,
+      schedule: row.schedule as string,
+      enabled: row.enabled as boolean,
+      channelIds: row.channel_ids as string[] | null,
+    }),
+  },
   moduleSettings: {
     table: 'module_settings',
     columns: ['id', 'community_id', 'module', 'settings'],
@@ -151,6 +167,7 @@ export interface HubEntities {
   quotes: Quote;
   counters: Counter;
   timers: Timer;
+  reminders: Reminder;
   moduleSettings: ModuleSetting;
 }
 export type HubTableName = keyof HubEntities;

@@ -155,6 +155,18 @@ export interface Timer extends Timestamps {
   channelIds: string[] | null;
 }
 
+export interface Reminder extends Timestamps {
+  id: string;
+  communityId: string;
+  name: string;
+  message: string;
+  /** RFC 5545 `DTSTART` and `RRULE` lines. */
+  schedule: string;
+  enabled: boolean;
+  /** null: every channel of the community. */
+  channelIds: string[] | null;
+}
+
 /** Settings of one built-in module for one community. */
 export interface ModuleSetting extends Timestamps {
   id: string;

@@ -90,6 +90,10 @@ export class DiscordFake extends EventEmitter<DiscordFakeEvents> {
   private readonly buckets = new Map<string, number[]>();
   private forced429 = 0;
   private sequence = 0;
+  /** Guilds the bot is in: each shard gets GUILD_CREATE for its guilds after READY. */
+  private readonly guilds = new Map<string, { ownerId: string; roles: Array<{ id: string; permissions: string }> }>();
+  /** Identifies refused with 4008 because `max_concurrency` per 5 s was exceeded. */
+  identifyRefusals = 0;
 
   constructor(options: Partial<DiscordFakeOptions> = {}) {
     super();
@@ -151,6 +155,11 @@ export class DiscordFake extends EventEmitter<DiscordFakeEvents> {
       pinned: false,
     });
     return id;
+  }
+
+  /** Adds the bot to a guild (its owner, its roles with their permission bitfields); sent as GUILD_CREATE to the guild's shard. */
+  addGuild(guildId: string, guild: { ownerId: string; roles?: Array<{ id: string; permissions: string }> }): void {
+    this.guilds.set(guildId, { ownerId: guild.ownerId, roles: guild.roles ?? [] });
   }
 
   /** Sessions that currently have a socket, by shard id. */
@@ -234,7 +243,10 @@ export class DiscordFake extends EventEmitter<DiscordFakeEvents> {
     if (intents & MESSAGE_CONTENT && !this.options.messageContentAllowed) return void socket.close(4014, 'Disallowed intent(s).');
     const now = Date.now();
     while (this.identifies.length > 0 && now - this.identifies[0]! > 5_000) this.identifies.shift();
-    if (this.identifies.length >= this.options.maxConcurrency) return void socket.close(4008, 'Rate limited.');
+    if (this.identifies.length >= this.options.maxConcurrency) {
+      this.identifyRefusals += 1;
+      return void socket.close(4008, 'Rate limited.');
+    }
     this.identifies.push(now);
     const session: Session = { id: randomBytes(16).toString('hex'), shard: [id, count], intents, log: [], socket };
     this.sessions.set(session.id, session);
@@ -247,6 +259,18 @@ export class DiscordFake extends EventEmitter<DiscordFakeEvents> {
       shard: [id, count],
       application: { id: this.botUser.id, flags: 0 },
     });
+    for (const [guildId, guild] of this.guilds) {
+      if (this.shardOf(guildId, count) !== id) continue;
+      this.dispatch(session, 'GUILD_CREATE', {
+        id: guildId,
+        name: `guild ${guildId}`,
+        owner_id: guild.ownerId,
+        roles: [{ id: guildId, name: '@everyone', permissions: '0', position: 0 }, ...guild.roles.map((role, i) => ({ name: `role ${role.id}`, position: i + 1, ...role }))],
+        channels: [],
+        threads: [],
+        unavailable: false,
+      });
+    }
     this.emit('identify', { shard: [id, count], sessionId: session.id });
     return session;
   }

@@ -25,7 +25,7 @@ interface Grant {
 
 /**
  * Twitch's OAuth token endpoint (`POST https://id.twitch.tv/oauth2/token`,
- * `grant_type=refresh_token`) in miniature: form-encoded requests, JSON answers shaped
+ * `grant_type=refresh_token`, and `client_credentials` for app access tokens) in miniature: form-encoded requests, JSON answers shaped
  * like Twitch's, refresh tokens that rotate, and errors as `{ status, message }`.
  * `refreshCount` tells how many refreshes happened; `isValid(token)` lets the TMI fake
  * accept only live access tokens.
@@ -38,6 +38,8 @@ export class TwitchAuthFake {
   private failuresToServe = 0;
   refreshCount = 0;
   validateCount = 0;
+  /** App access tokens issued (client credentials grant). */
+  appTokenCount = 0;
 
   constructor(options: Partial<TwitchAuthFakeOptions> = {}) {
     this.options = { ...DefaultTwitchAuthFakeOptions, ...options };
@@ -107,9 +109,17 @@ export class TwitchAuthFake {
       this.failuresToServe--;
       return answer(503, { status: 503, message: 'Service Unavailable' });
     }
-    if (form.get('grant_type') !== 'refresh_token') return answer(400, { status: 400, message: 'unsupported grant type' });
+    const grantType = form.get('grant_type');
+    if (grantType !== 'refresh_token' && grantType !== 'client_credentials') return answer(400, { status: 400, message: 'unsupported grant type' });
     if (form.get('client_id') !== this.options.clientId || form.get('client_secret') !== this.options.clientSecret) {
       return answer(403, { status: 403, message: 'invalid client secret' });
+    }
+    if (grantType === 'client_credentials') {
+      // An app access token: no refresh token, no user; asked for again when it expires.
+      this.appTokenCount++;
+      const accessToken = randomBytes(15).toString('hex');
+      this.grants.set(accessToken, { accessToken, expiresAt: Date.now() + this.options.expiresInSeconds * 1_000 });
+      return answer(200, { access_token: accessToken, expires_in: this.options.expiresInSeconds, token_type: 'bearer' });
     }
     const refreshToken = form.get('refresh_token') ?? '';
     if (!this.refreshTokens.delete(refreshToken)) return answer(400, { status: 400, message: 'Invalid refresh token' });

@@ -685,7 +685,8 @@ function normalize(channel: string): string {
 }
 
 /** A stable numeric id per login (FNV-1a), shaped like Twitch's. */
-function userIdOf(login: string): string {
+/** The fakes' user id of a login: stable, digits, the same in the TMI and EventSub fakes. */
+export function userIdOf(login: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < login.length; i++) {
     hash ^= login.charCodeAt(i);
