@@ -140,7 +140,7 @@ describe.each(REDIS_KINDS)('a viewer types a command in Twitch chat and the bot 
       await stopProcess(stuck.child);
       proxy.close();
     }
-  });
+  }, 180_000); // two router start-ups and a reclaim: on a busy machine more than the default 30 s
 
   async function pendingOf(consumer: string): Promise<number> {
     let total = 0;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { expecting, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
+import { expecting, jsonSetting, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
 import { ingestPodFields } from '@parley/ingest';
 
 const snowflake = z.string().regex(/^\d{1,20}$/);
@@ -11,17 +11,7 @@ const Guilds = z.record(
   z.strictObject({ broadcasterRoleIds: roleIds, moderatorRoleIds: roleIds, vipRoleIds: roleIds, subscriberRoleIds: roleIds }),
 );
 
-const guildsJson = z
-  .string()
-  .transform((text, context) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      context.addIssue({ code: 'custom', message: 'JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(Guilds);
+const guildsJson = jsonSetting(Guilds);
 
 export const IngestDiscordConfigSchema = z.object({
   REDIS_URL: redisUrl(),

@@ -1,8 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { StreamConsumer, StreamProducer } from '@parley/bus';
+import { StreamProducer } from '@parley/bus';
 import { StreamKeys } from '@parley/contracts';
 import { DiscordAdapter, gatewayShardUnits, type DiscordFrame } from '@parley/discord';
-import { ChannelUnitHandler, ChatIngest, ConnectionHealth, IngestKeys, IngestRunner, OutboundDelivery, SendBudget } from '@parley/ingest';
+import { ChannelUnitHandler, ChatIngest, ConnectionHealth, IngestKeys, IngestRunner, SendBudget, createActionDelivery } from '@parley/ingest';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { createRedisConnection, duplicateConnection, type ServiceStartup } from '@parley/runtime';
@@ -54,21 +54,15 @@ export class IngestDiscordModule {
       perChannel: { count: config.DISCORD_SEND_LIMIT, perMs: config.DISCORD_SEND_WINDOW_MS },
       moderationReserve: 1,
     });
-    const delivery = new OutboundDelivery(adapter, redis, ingestKeys, budget, {
+    const { delivery, consumer } = createActionDelivery({
+      platform: 'discord',
+      adapter,
+      redis,
+      keys,
+      ingestKeys,
+      budget,
       identity: 'discord-bot',
-      maxActionAgeMs: config.INGEST_MAX_ACTION_AGE_MS,
-      confirmTimeoutMs: config.INGEST_CONFIRM_TIMEOUT_MS,
-      onAmbiguous: config.INGEST_ON_AMBIGUOUS,
-    });
-    const consumer = new StreamConsumer(redis, {
-      streams: keys.allActionPartitions('discord'),
-      group: 'ingest-discord',
-      consumer: config.INGEST_CONSUMER_NAME,
-      deadLetterStream: (stream) => keys.deadLetterFor(stream),
-      handler: (entry) => delivery.handle(entry),
-      claimIdleMs: config.INGEST_CLAIM_IDLE_MS,
-      batchSize: config.INGEST_BATCH_SIZE,
-      liveness: { key: (stream) => keys.consumers('ingest-discord', stream), ttlMs: config.INGEST_CONSUMER_TTL_MS },
+      config,
     });
 
     const registry = createMetricsRegistry('ingest-discord');

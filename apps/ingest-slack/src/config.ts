@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { expecting, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
+import { expecting, jsonSetting, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
 import { ingestPodFields } from '@parley/ingest';
 
 /** `SLACK_WORKSPACES` (a Secret): every workspace the app is installed in, by team id, with its own bot token. */
@@ -12,18 +12,7 @@ const Workspaces = z.record(
   }),
 );
 
-const workspacesJson = z
-  .string()
-  .transform((text, context) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      // The text holds tokens: the issue never echoes it.
-      context.addIssue({ code: 'custom', message: 'JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(Workspaces.refine((workspaces) => Object.keys(workspaces).length > 0, 'at least one workspace'));
+const workspacesJson = jsonSetting(Workspaces.refine((workspaces) => Object.keys(workspaces).length > 0, 'at least one workspace'));
 
 export const IngestSlackConfigSchema = z.object({
   REDIS_URL: redisUrl(),

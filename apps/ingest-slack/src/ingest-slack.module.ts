@@ -1,8 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { StreamConsumer, StreamProducer } from '@parley/bus';
+import { StreamProducer } from '@parley/bus';
 import { StreamKeys } from '@parley/contracts';
-import { ChatIngest, ConnectionHealth, IngestKeys, IngestRunner, OutboundDelivery, SendBudget } from '@parley/ingest';
+import { ChatIngest, ConnectionHealth, IngestKeys, IngestRunner, SendBudget, createActionDelivery } from '@parley/ingest';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { createRedisConnection, type ServiceStartup } from '@parley/runtime';
@@ -43,21 +43,15 @@ export class IngestSlackModule {
       perChannel: { count: config.SLACK_SEND_LIMIT, perMs: config.SLACK_SEND_WINDOW_MS },
       moderationReserve: 0,
     });
-    const delivery = new OutboundDelivery(adapter, redis, ingestKeys, budget, {
+    const { delivery, consumer } = createActionDelivery({
+      platform: 'slack',
+      adapter,
+      redis,
+      keys,
+      ingestKeys,
+      budget,
       identity: 'slack-app',
-      maxActionAgeMs: config.INGEST_MAX_ACTION_AGE_MS,
-      confirmTimeoutMs: config.INGEST_CONFIRM_TIMEOUT_MS,
-      onAmbiguous: config.INGEST_ON_AMBIGUOUS,
-    });
-    const consumer = new StreamConsumer(redis, {
-      streams: keys.allActionPartitions('slack'),
-      group: 'ingest-slack',
-      consumer: config.INGEST_CONSUMER_NAME,
-      deadLetterStream: (stream) => keys.deadLetterFor(stream),
-      handler: (entry) => delivery.handle(entry),
-      claimIdleMs: config.INGEST_CLAIM_IDLE_MS,
-      batchSize: config.INGEST_BATCH_SIZE,
-      liveness: { key: (stream) => keys.consumers('ingest-slack', stream), ttlMs: config.INGEST_CONSUMER_TTL_MS },
+      config,
     });
 
     const registry = createMetricsRegistry('ingest-slack');

@@ -1,12 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { StreamConsumer, StreamProducer } from '@parley/bus';
+import { StreamProducer } from '@parley/bus';
 import { StreamKeys } from '@parley/contracts';
 import {
   ChannelUnitHandler,
   ChatIngest,
   ConnectionHealth,
   IngestKeys,
-  OutboundDelivery,
+  createActionDelivery,
   SendBudget,
   SharedTokenProvider,
   StaticAuthProvider,
@@ -106,22 +106,16 @@ export class IngestTwitchModule {
         perMs: config.TWITCH_SEND_WINDOW_MS,
       }),
     });
-    const delivery = new OutboundDelivery(adapter, redis, ingestKeys, budget, {
+    const { delivery, consumer } = createActionDelivery({
+      platform: 'twitch',
+      adapter,
+      redis,
+      keys,
+      ingestKeys,
+      budget,
       identity: config.TWITCH_BOT_LOGIN,
-      maxActionAgeMs: config.INGEST_MAX_ACTION_AGE_MS,
-      confirmTimeoutMs: config.INGEST_CONFIRM_TIMEOUT_MS,
-      onAmbiguous: config.INGEST_ON_AMBIGUOUS,
+      config,
       repeatRefusal: { suffix: TWITCH_REPEAT_SUFFIX, windowMs: TWITCH_DUPLICATE_WINDOW_MS },
-    });
-    const consumer = new StreamConsumer(redis, {
-      streams: keys.allActionPartitions('twitch'),
-      group: 'ingest-twitch',
-      consumer: config.INGEST_CONSUMER_NAME,
-      deadLetterStream: (stream) => keys.deadLetterFor(stream),
-      handler: (entry) => delivery.handle(entry),
-      claimIdleMs: config.INGEST_CLAIM_IDLE_MS,
-      batchSize: config.INGEST_BATCH_SIZE,
-      liveness: { key: (stream) => keys.consumers('ingest-twitch', stream), ttlMs: config.INGEST_CONSUMER_TTL_MS },
     });
 
     const registry = createMetricsRegistry('ingest-twitch');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { csvList, expecting, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
+import { csvList, expecting, jsonSetting, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
 import { ingestPodFields } from '@parley/ingest';
 
 /** A token: refreshed through the project's OAuth client (`refreshToken`), or used as given (`accessToken`: demo, tests). */
@@ -37,18 +37,7 @@ const Credentials = z.strictObject({
 });
 export type YouTubeCredentials = z.infer<typeof Credentials>;
 
-const credentialsJson = z
-  .string()
-  .transform((text, context) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      // The text may hold secrets: the issue never echoes it.
-      context.addIssue({ code: 'custom', message: 'JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(Credentials);
+const credentialsJson = jsonSetting(Credentials);
 
 /** The channel entries of YOUTUBE_CREDENTIALS as far as they parsed (the refinements also run when other variables are wrong). */
 function channelEntries(credentials: unknown): Array<{ project?: unknown; broadcaster?: unknown }> {

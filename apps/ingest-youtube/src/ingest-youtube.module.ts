@@ -1,8 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { youtube } from '@googleapis/youtube';
-import { StreamConsumer, StreamProducer } from '@parley/bus';
+import { StreamProducer } from '@parley/bus';
 import { StreamKeys } from '@parley/contracts';
-import { ChannelUnitHandler, ChatIngest, ConnectionHealth, IngestKeys, IngestRunner, OutboundDelivery, SendBudget } from '@parley/ingest';
+import { ChannelUnitHandler, ChatIngest, ConnectionHealth, IngestKeys, IngestRunner, SendBudget, createActionDelivery } from '@parley/ingest';
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { createRedisConnection, duplicateConnection, type ServiceStartup } from '@parley/runtime';
@@ -56,21 +56,15 @@ export class IngestYouTubeModule {
     const budget = new SendBudget(limiter, (identity, channel) => ingestKeys.sendBudget('youtube', identity, channel), {
       perChannel: { count: config.YOUTUBE_SEND_LIMIT, perMs: config.YOUTUBE_SEND_WINDOW_MS },
     });
-    const delivery = new OutboundDelivery(adapter, redis, ingestKeys, budget, {
+    const { delivery, consumer } = createActionDelivery({
+      platform: 'youtube',
+      adapter,
+      redis,
+      keys,
+      ingestKeys,
+      budget,
       identity: defaultProject.botChannelId,
-      maxActionAgeMs: config.INGEST_MAX_ACTION_AGE_MS,
-      confirmTimeoutMs: config.INGEST_CONFIRM_TIMEOUT_MS,
-      onAmbiguous: config.INGEST_ON_AMBIGUOUS,
-    });
-    const consumer = new StreamConsumer(redis, {
-      streams: keys.allActionPartitions('youtube'),
-      group: 'ingest-youtube',
-      consumer: config.INGEST_CONSUMER_NAME,
-      deadLetterStream: (stream) => keys.deadLetterFor(stream),
-      handler: (entry) => delivery.handle(entry),
-      claimIdleMs: config.INGEST_CLAIM_IDLE_MS,
-      batchSize: config.INGEST_BATCH_SIZE,
-      liveness: { key: (stream) => keys.consumers('ingest-youtube', stream), ttlMs: config.INGEST_CONSUMER_TTL_MS },
+      config,
     });
 
     const registry = createMetricsRegistry('ingest-youtube');

@@ -121,3 +121,21 @@ export function csvList(defaultValue?: readonly string[]) {
   }
   return expecting(z.preprocess(emptyAsUnset, list.default([...defaultValue])), 'a comma-separated list');
 }
+
+/**
+ * A setting that holds JSON, validated by `schema`. Such settings often carry tokens, so a
+ * text that is not JSON is reported as "JSON" and never echoed.
+ */
+export function jsonSetting<S extends z.ZodType>(schema: S) {
+  return z
+    .string()
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}

@@ -3,6 +3,7 @@ export {
   CONFIG_DEFAULTS,
   LOG_LEVELS,
   csvList,
+  jsonSetting,
   databaseUrl,
   expecting,
   keyPrefix,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
-import { csvList, databaseUrl, expecting, keyPrefix, logLevel, port, positiveInt, redisUrl } from './fields.js';
+import { csvList, databaseUrl, expecting, jsonSetting, keyPrefix, logLevel, port, positiveInt, redisUrl } from './fields.js';
 import { EXIT_CONFIG, configOrExit, loadConfig } from './load-config.js';
 
 const Schema = z.object({
@@ -34,6 +34,15 @@ function errorOf(fn: () => unknown): ConfigError {
 }
 
 describe('loadConfig', () => {
+  it('reads a JSON setting through its schema, and never echoes a text that is not JSON', () => {
+    const Tokens = z.object({ TOKENS: expecting(jsonSetting(z.record(z.string(), z.string())), 'JSON: {"team": "token"}') });
+    expect(loadConfig(Tokens, { TOKENS: '{"T1":"xoxb-1"}' })).toEqual({ TOKENS: { T1: 'xoxb-1' } });
+    const notJson = errorOf(() => loadConfig(Tokens, { TOKENS: '{"T1": xoxb-secret-123' }));
+    expect(notJson.message).toContain('TOKENS');
+    expect(notJson.message).not.toContain('xoxb-secret-123');
+    expect(errorOf(() => loadConfig(Tokens, { TOKENS: '{"T1": 5}' })).message).toContain('TOKENS');
+  });
+
   it('parses and applies defaults', () => {
     const config = loadConfig(Schema, valid);
     expect(config).toEqual({

@@ -34,4 +34,5 @@ export {
 } from './shared-token.js';
 export { IngestRunner, type IngestRunnerDeps, type RunnerLogger } from './ingest-runner.js';
 export { registerIngestMetrics, type IngestMetricsSources } from './ingest-metrics.js';
-export { ingestPodFields } from './ingest-config.js';
+export { ingestPodFields, type IngestPodConfig } from './ingest-config.js';
+export { createActionDelivery, type ActionDeliveryDeps } from './action-delivery.js';

@@ -31,3 +31,6 @@ export function ingestPodFields() {
     INGEST_ON_AMBIGUOUS: z.enum(['drop', 'resend']).default('drop'),
   };
 }
+
+/** The parsed `INGEST_*` settings. */
+export type IngestPodConfig = z.infer<z.ZodObject<ReturnType<typeof ingestPodFields>>>;
