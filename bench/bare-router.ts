@@ -53,7 +53,7 @@ async function answer(fields: string[]): Promise<void> {
     targetMessageId: event.id.slice(event.platform.length + 1),
     eventReceivedAt: event.receivedAt,
   };
-  await redis.publishOnce(2, keys.key('handled', event.id), keys.actions(event.platform), MARK_TTL_SECONDS, MAX_LEN, 1, 'ts', Date.now(), JSON.stringify(action));
+  await redis.publishOnce(2, keys.handled(event.platform, event.channel.id, event.id), keys.actionsFor(event.platform, event.channel.id), MARK_TTL_SECONDS, MAX_LEN, 1, 'ts', Date.now(), JSON.stringify(action));
 }
 
 console.log('ready');

@@ -18,6 +18,10 @@
  * Environment: BENCH_EVENTS (100000 per throughput run), BENCH_STEADY_RATE (2000 events/s),
  * BENCH_STEADY_SECONDS (10), BENCH_FILTER_EVENTS (30000 per filter run), BENCH_FILTER_ROUNDS
  * (3), BENCH_ONLY_FILTERS=1 (only the filters' comparison: for repeated runs on a busy machine).
+ *
+ * `npm run bench:router -- --cluster`: instead, throughput of 1 and 3 routers against the
+ * shared single Redis and against a local Redis Cluster of 3 masters + 3 replicas started
+ * for the run (`startRedisCluster`), side by side (BENCH_EVENTS defaults to 30000 there).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,16 +30,19 @@ import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
+import { deleteKeysWithPrefix, redisUrl, startRedisCluster, uniquePrefix } from '@parley/bus/testing';
 import { StreamKeys, type ChatAction, type ChatEvent } from '@parley/contracts';
 import { ChannelRepository, CommunityRepository } from '@parley/db';
 import { createTestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, stopProcess, waitUntilReady, type AppProcess } from '@parley/launcher';
+import { createLogger } from '@parley/observability';
+import { createRedisConnection } from '@parley/runtime';
 import { Redis } from 'ioredis';
 import { FILTER_BENCH_TEXT, compareFilters, filterCpuCost } from './router-filters.js';
 import { percentile, redisBenchmark, table } from './support.js';
 
-const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
+const CLUSTER = process.argv.includes('--cluster');
+const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? (CLUSTER ? 30_000 : 100_000));
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 2_000);
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 10);
 /** The steady run starts a fresh router: its first seconds (JIT, connections, cold cache) are not the steady state. */
@@ -54,7 +61,9 @@ const ONLY_FILTERS = process.env.BENCH_ONLY_FILTERS === '1';
 // Compiled to dist/bench/: the apps are beside it in dist/apps.
 const distRoot = fileURLToPath(new URL('..', import.meta.url));
 const logDir = fileURLToPath(new URL('../../.parley/bench-logs', import.meta.url));
-const redis = new Redis(redisUrl(), { enableAutoPipelining: true });
+/** The Redis the routers and this process use: the shared one, or (--cluster, for a part of the run) a local cluster. */
+let targetUrl = redisUrl();
+let redis: Redis = new Redis(targetUrl, { enableAutoPipelining: true });
 const channels = Array.from({ length: 8 }, (_, i) => ({ id: `bench-room-${i}`, name: `bench${i}` }));
 const prefixes: string[] = [];
 const database = await createTestDatabase();
@@ -115,13 +124,21 @@ function event(index: number, text = '!ping'): ChatEvent {
 let published = 0;
 
 async function publish(keys: StreamKeys, events: ChatEvent[]): Promise<void> {
-  const pipeline = redis.pipeline();
+  // On Redis Cluster a pipeline goes to one node: one pipeline per partition there.
+  const pipelines = new Map<string, ReturnType<Redis['pipeline']>>();
   for (const e of events) {
     // The trace context an ingest writes: a trace per chat message, sampled 1 in SAMPLED_EVERY.
     const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-${published++ % SAMPLED_EVERY === 0 ? '01' : '00'}`;
-    pipeline.xadd(keys.eventStreamFor('twitch', e.channel.id), '*', 'payload', JSON.stringify(e), 'traceparent', traceparent, 'ts', Date.now());
+    const stream = keys.eventStreamFor('twitch', e.channel.id);
+    const batch = redis.isCluster ? stream : '';
+    if (!pipelines.has(batch)) pipelines.set(batch, redis.pipeline());
+    pipelines.get(batch)!.xadd(stream, '*', 'payload', JSON.stringify(e), 'traceparent', traceparent, 'ts', Date.now());
   }
-  await pipeline.exec();
+  await Promise.all([...pipelines.values()].map((pipeline) => pipeline.exec()));
+}
+
+async function actionCount(keys: StreamKeys): Promise<number> {
+  return (await Promise.all(keys.allActionPartitions('twitch').map((stream) => redis.xlen(stream)))).reduce((sum, n) => sum + n, 0);
 }
 
 /** Waits until the group has nothing pending or undelivered and the actions are written; fails only when progress stops. */
@@ -135,7 +152,7 @@ async function drained(keys: StreamKeys, expectedActions: number): Promise<void>
       const router = groups.map((flat) => Object.fromEntries(flat.flatMap((v, i) => (i % 2 ? [] : [[v, flat[i + 1]]])))).find((g) => g.name === 'router');
       if (!router || Number(router.pending) > 0 || Number(router.lag ?? 0) > 0) busy = true;
     }
-    const actions = await redis.xlen(keys.actions('twitch'));
+    const actions = await actionCount(keys);
     if (!busy && actions >= expectedActions) return;
     // A machine shared with other work may be slow; only a stall is an error.
     if (actions !== lastActions) {
@@ -181,7 +198,7 @@ async function startRouters(count: number, env: Record<string, string> = {}): Pr
         distRoot,
         logDir,
         env: {
-          REDIS_URL: redisUrl(),
+          REDIS_URL: targetUrl,
           DATABASE_URL: database.url,
           PARLEY_KEY_PREFIX: keys.prefix,
           PARLEY_EVENT_PARTITIONS: String(PARTITIONS),
@@ -223,7 +240,7 @@ async function throughput(start: () => Promise<Consumers>, count = THROUGHPUT_EV
     // Warm the configuration caches so the figure is the steady state.
     await publish(keys, channels.map((_, i) => event(i, text)));
     await drained(keys, channels.length);
-    await redis.del(keys.actions('twitch'));
+    await Promise.all(keys.allActionPartitions('twitch').map((stream) => redis.del(stream)));
 
     const events = Array.from({ length: count }, (_, i) => event(i, text));
     const cpuBefore = cpuSeconds(pids);
@@ -273,14 +290,14 @@ async function steadyLatency(env: Record<string, string> = {}): Promise<SteadyRe
     };
     await run(WARMUP_SECONDS);
     await drained(keys, index);
-    await redis.del(keys.actions('twitch'));
+    await Promise.all(keys.allActionPartitions('twitch').map((stream) => redis.del(stream)));
     const before = await runtimeStats(router);
     const measuredFrom = index;
     await run(STEADY_SECONDS);
     await drained(keys, index - measuredFrom);
     const after = await runtimeStats(router);
 
-    const entries = await redis.xrange(keys.actions('twitch'), '-', '+');
+    const entries = (await Promise.all(keys.allActionPartitions('twitch').map((stream) => redis.xrange(stream, '-', '+')))).flat();
     const latencies = entries
       .map(([id, fields]) => {
         const action = JSON.parse(fields[fields.indexOf('payload') + 1]!) as ChatAction;
@@ -333,20 +350,59 @@ function latencyRows(label: string, result: SteadyResult): Array<Record<string, 
   ];
 }
 
+/**
+ * 1 and 3 routers (trace ids only) on the shared single Redis, then on a local 3-master
+ * cluster, each figure the same harness's; printed side by side with their ratios.
+ */
+async function clusterComparison(): Promise<void> {
+  console.log(`router benchmark, single Redis vs Redis Cluster: ${cpus().length} cores, ${THROUGHPUT_EVENTS} events per run; load ${load()}`);
+  const single1 = await throughput(() => startRouters(1, TRACING.idsOnly));
+  console.log(`single Redis, 1 router: ${single1.eventsPerSecond.toFixed(0)} events/s (load ${load()})`);
+  const single3 = await throughput(() => startRouters(3, TRACING.idsOnly));
+  console.log(`single Redis, 3 routers: ${single3.eventsPerSecond.toFixed(0)} events/s (load ${load()})`);
+  const cluster = await startRedisCluster();
+  const shared = redis;
+  try {
+    targetUrl = cluster.url;
+    redis = createRedisConnection(cluster.url, createLogger({ service: 'bench', level: 'silent' }));
+    const cluster1 = await throughput(() => startRouters(1, TRACING.idsOnly));
+    console.log(`cluster (3 masters), 1 router: ${cluster1.eventsPerSecond.toFixed(0)} events/s (load ${load()})`);
+    const cluster3 = await throughput(() => startRouters(3, TRACING.idsOnly));
+    console.log(`cluster (3 masters), 3 routers: ${cluster3.eventsPerSecond.toFixed(0)} events/s (load ${load()})`);
+    const row = (routers: string, single: Throughput, clustered: Throughput) => ({
+      routers,
+      'single Redis events/s': single.eventsPerSecond.toFixed(0),
+      'cluster events/s': clustered.eventsPerSecond.toFixed(0),
+      'cluster / single': (clustered.eventsPerSecond / single.eventsPerSecond).toFixed(2),
+      'events per CPU s (single, cluster)': `${single.eventsPerCpuSecond.toFixed(0)}, ${clustered.eventsPerCpuSecond.toFixed(0)}`,
+    });
+    console.log('\n' + table([row('1', single1, cluster1), row('3', single3, cluster3)]));
+    console.log(`load average (1/5/15) at the end: ${load()}`);
+  } finally {
+    redis.disconnect();
+    redis = shared;
+    targetUrl = redisUrl();
+    await cluster.destroy();
+  }
+}
+
 try {
   const community = await new CommunityRepository(database.pool).create({ slug: 'bench', name: 'Bench' });
   for (const channel of channels) {
     await new ChannelRepository(database.pool).create({ communityId: community.id, platform: 'twitch', platformChannelId: channel.id, name: channel.name });
   }
-  console.log(`router benchmark: ${cpus().length} cores, ${THROUGHPUT_EVENTS} events per throughput run, Redis ${redisUrl()}; load ${load()}`);
-
-  const filterRows = [
-    ...(await compareFilters(database.pool, community.id, (env) => throughput(() => startRouters(1, env), FILTER_EVENTS, FILTER_BENCH_TEXT))),
-    ...(await filterCpuCost(redis, uniquePrefix('bench-filters'))),
-  ];
-  if (ONLY_FILTERS) console.log('\n' + table([...filterRows, { measure: 'load average (1/5/15) at the end', value: load() }]));
-  else await routerFigures(filterRows);
+  if (CLUSTER) await clusterComparison();
+  else {
+    console.log(`router benchmark: ${cpus().length} cores, ${THROUGHPUT_EVENTS} events per throughput run, Redis ${redisUrl()}; load ${load()}`);
+    const filterRows = [
+      ...(await compareFilters(database.pool, community.id, (env) => throughput(() => startRouters(1, env), FILTER_EVENTS, FILTER_BENCH_TEXT))),
+      ...(await filterCpuCost(redis, uniquePrefix('bench-filters'))),
+    ];
+    if (ONLY_FILTERS) console.log('\n' + table([...filterRows, { measure: 'load average (1/5/15) at the end', value: load() }]));
+    else await routerFigures(filterRows);
+  }
 } finally {
+  // The cluster (--cluster) was the run's own and is gone; the shared Redis is cleaned by prefix.
   for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
   redis.disconnect();
   receiver.close();

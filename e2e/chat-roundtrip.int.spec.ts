@@ -1,28 +1,31 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
+import { uniquePrefix } from '@parley/bus/testing';
 import { StreamKeys } from '@parley/contracts';
 import { ChannelRepository, CommandRepository, CommunityRepository } from '@parley/db';
 import { createTestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, stopProcess, waitUntilReady, type AppProcess } from '@parley/launcher';
 import { TwitchTmiFake } from '@parley/platform-fakes';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { distRoot, eventually, freezableProxy, logDir } from './support.js';
+import { REDIS_KINDS, distRoot, eventually, freezableProxy, logDir, useRedis, type TestRedis } from './support.js';
 
 const CHANNEL = 'e2echannel';
 const BOT = 'parleybot';
 
-describe('a viewer types a command in Twitch chat and the bot answers', () => {
+describe.each(REDIS_KINDS)('a viewer types a command in Twitch chat and the bot answers (%s Redis)', (kind) => {
   const prefix = uniquePrefix('e2e-chat');
   const keys = new StreamKeys(prefix, 2);
   const fake = new TwitchTmiFake();
-  const redis = new Redis(redisUrl());
+  let target: TestRedis;
+  let redis: Redis;
   const apps: AppProcess[] = [];
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let env: Record<string, string>;
   let communityId: string;
 
   beforeAll(async () => {
+    target = await useRedis(kind);
+    redis = target.redis;
     database = await createTestDatabase();
     const { ircUrl } = await fake.start();
     const community = await new CommunityRepository(database.pool).create({ slug: 'e2e', name: 'E2E' });
@@ -35,7 +38,7 @@ describe('a viewer types a command in Twitch chat and the bot answers', () => {
     });
     await new CommandRepository(database.pool).create({ communityId: community.id, name: 'hello', response: 'Hello $(user)!' });
     env = {
-      REDIS_URL: redisUrl(),
+      REDIS_URL: target.url,
       DATABASE_URL: database.url,
       PARLEY_KEY_PREFIX: prefix,
       PARLEY_EVENT_PARTITIONS: '2',
@@ -54,8 +57,7 @@ describe('a viewer types a command in Twitch chat and the bot answers', () => {
   afterAll(async () => {
     await stopApps(apps);
     await fake.stop();
-    await deleteKeysWithPrefix(redis, prefix);
-    redis.disconnect();
+    await target?.close([prefix]);
     await database?.drop();
   });
 
@@ -91,7 +93,7 @@ describe('a viewer types a command in Twitch chat and the bot answers', () => {
     const garbageId = await redis.xadd(keys.eventPartition(0), '*', 'payload', '{not json');
     const invalidId = await redis.xadd(keys.eventPartition(1), '*', 'payload', JSON.stringify({ v: 9, id: 'x' }));
     const dead = await eventually(async () => {
-      const entries = await redis.xrange(keys.deadLetter(), '-', '+');
+      const entries = (await Promise.all(keys.allDeadLetterStreams().map((stream) => redis.xrange(stream, '-', '+')))).flat();
       const deadEntries = entries.map(([, fields]) => fieldsOf(fields));
       // Entry ids are unique per stream only: match on both.
       const both = [

@@ -64,7 +64,7 @@ describe('one chat message is one trace, from ingest through the router to deliv
       if (!ingest) return undefined;
       const trace = spans.filter((span) => span.traceId === ingest.traceId);
       const routed = trace.find((span) => span.service === 'router' && span.name === `process ${prefix}:events:{${partitionOf(span)}}` && span.kind === SPAN_KIND.CONSUMER);
-      const delivered = trace.find((span) => span.service === 'ingest-twitch' && span.name === `process ${prefix}:actions:twitch` && span.kind === SPAN_KIND.CONSUMER);
+      const delivered = trace.find((span) => span.service === 'ingest-twitch' && span.name.startsWith(`process ${prefix}:actions:twitch:{`) && span.kind === SPAN_KIND.CONSUMER);
       return routed && delivered ? { ingest, routed, delivered, trace } : undefined;
     }, 15_000, 'ingest, router and delivery spans of one trace');
 

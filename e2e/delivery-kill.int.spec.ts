@@ -3,6 +3,7 @@ import { StreamProducer } from '@parley/bus';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
 import { StreamKeys, type ChatAction } from '@parley/contracts';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
+import { IngestKeys } from '@parley/ingest';
 import { TwitchTmiFake, type SentMessageRecord } from '@parley/platform-fakes';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,8 +122,21 @@ describe('ingest-twitch killed while delivering', () => {
         eventReceivedAt: new Date().toISOString(),
       };
       into.push(action);
-      await producer.publish(keys.actions('twitch'), action);
+      await producer.publish(keys.actionsFor('twitch', action.channel.id), action);
     }
+  }
+
+  /** Ids of the actions the delivery group holds unacknowledged (of one consumer, or all), over every actions partition. */
+  async function pendingActions(consumer?: string): Promise<string[]> {
+    const perStream = await Promise.all(
+      keys.allActionPartitions('twitch').map(async (stream) => {
+        const entries = (await (consumer === undefined
+          ? redis.xpending(stream, 'ingest-twitch', '-', '+', 10_000)
+          : redis.xpending(stream, 'ingest-twitch', '-', '+', 10_000, consumer))) as [string][];
+        return entries.map(([id]) => `${stream} ${id}`);
+      }),
+    );
+    return perStream.flat();
   }
 
   function botLines(): SentMessageRecord[] {
@@ -131,17 +145,17 @@ describe('ingest-twitch killed while delivering', () => {
 
   /** Waits until every answer is settled (sent, or marked ambiguous/refused), then counts. */
   async function tally(actions: ChatAction[], kills: number, counted: number): Promise<Tally> {
-    const states = async () => (await redis.mget(actions.map((action) => keys.key('delivery', action.id)))) as (string | null)[];
+    const states = async () => (await redis.mget(actions.map((action) => new IngestKeys(keys).delivery(action)))) as (string | null)[];
     await eventually(async () => ((await states()).every((state) => state === 'sent' || state === 'ambiguous' || state === 'refused') ? true : undefined), 120_000, 'every answer settled').catch(async (error: Error) => {
       const histogram: Record<string, number> = {};
       for (const state of await states()) histogram[String(state).replace(/:.*/, '')] = (histogram[String(state).replace(/:.*/, '')] ?? 0) + 1;
-      const dead = await redis.xrange(keys.deadLetter(), '-', '+');
+      const dead = (await Promise.all(keys.allDeadLetterStreams().map((stream) => redis.xrange(stream, '-', '+')))).flat();
       const reasons: Record<string, number> = {};
       for (const [, fields] of dead) {
         const reason = fields[fields.indexOf('reason') + 1]!.slice(0, 40);
         reasons[reason] = (reasons[reason] ?? 0) + 1;
       }
-      throw new Error(`${error.message}: states ${JSON.stringify(histogram)}, dead letters ${JSON.stringify(reasons)}, pending ${JSON.stringify(await redis.xpending(keys.actions('twitch'), 'ingest-twitch'))}`);
+      throw new Error(`${error.message}: states ${JSON.stringify(histogram)}, dead letters ${JSON.stringify(reasons)}, pending ${JSON.stringify(await pendingActions())}`);
     });
     const final = await states();
     const targets = new Set(actions.map((action) => action.targetMessageId!));
@@ -190,7 +204,7 @@ describe('ingest-twitch killed while delivering', () => {
     const alignedName = `kill-${launched - 1}`;
     await answer(300, actions);
     await eventually(async () => {
-      const held = (await redis.xpending(keys.actions('twitch'), 'ingest-twitch', '-', '+', 100, alignedName)) as unknown[];
+      const held = await pendingActions(alignedName);
       return held.length >= 20 ? true : undefined;
     }, 60_000, 'two batches in hand');
     counted += await ambiguousCounted(aligned);
@@ -238,16 +252,15 @@ describe('ingest-twitch killed while delivering', () => {
     const actions: ChatAction[] = [];
     const [victim, rescuer] = [await startPod(), await startPod()];
     const victimName = `kill-${launched - 2}`;
-    const stream = keys.actions('twitch');
     await answer(600, actions);
     const held = await eventually(async () => {
-      const entries = (await redis.xpending(stream, 'ingest-twitch', '-', '+', 1_000, victimName)) as [string][];
-      return entries.length >= 10 ? entries.map(([id]) => id) : undefined;
+      const entries = await pendingActions(victimName);
+      return entries.length >= 10 ? entries : undefined;
     }, 30_000, 'the victim to hold entries');
     await kill(victim);
     const killedAt = Date.now();
     await eventually(async () => {
-      const pending = new Set(((await redis.xpending(stream, 'ingest-twitch', '-', '+', 10_000)) as [string][]).map(([id]) => id));
+      const pending = new Set(await pendingActions());
       return held.every((id) => !pending.has(id)) ? true : undefined;
     }, 30_000, "the victim's entries handled and acknowledged");
     const recoveredMs = Date.now() - killedAt;

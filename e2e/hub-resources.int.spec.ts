@@ -236,7 +236,7 @@ describe('live tail', () => {
     await hub.redis.xadd(hub.keys.eventStreamFor('twitch', 'someone-else'), '*', 'payload', JSON.stringify(theirs));
     await hub.redis.xadd(hub.keys.eventStreamFor('twitch', 'room-77'), '*', 'payload', JSON.stringify(ours));
     const action = { v: 1, id: `${ours.id}#0`, platform: 'twitch', channel: ours.channel, kind: 'reply', text: 'hugs!', causedBy: ours.id };
-    await hub.redis.xadd(hub.keys.actions('twitch'), '*', 'payload', JSON.stringify(action));
+    await hub.redis.xadd(hub.keys.actionsFor('twitch', 'room-77'), '*', 'payload', JSON.stringify(action));
     await readUntil('event: action');
     expect(received).toContain(`event: chat\ndata: ${JSON.stringify(ours)}`);
     expect(received).toContain('"text":"hugs!"');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubServer } from '../apps/hub/src/hub.server.js';
 import { startHub, type HubHarness } from './hub-support.js';
+import { REDIS_KINDS, useRedis, type TestRedis } from './support.js';
 
 let hub: HubHarness;
 let victim: { id: string; key: string };
@@ -177,10 +178,16 @@ describe('headers', () => {
   });
 });
 
-describe('rate limits', () => {
+describe.each(REDIS_KINDS)('rate limits (%s Redis)', (kind) => {
+  let target: TestRedis;
+  beforeAll(async () => {
+    target = await useRedis(kind);
+  }, 120_000);
+  afterAll(() => target?.close([]));
+
   it('answers 429 with Retry-After past the per-key limit, with RateLimit headers on every answer', async () => {
     // The admin token is a key like any other: 4 requests set up two communities.
-    const limited = await startHub({ HUB_RATE_LIMIT_PER_KEY: '4', HUB_RATE_LIMIT_PER_IP: '1000' });
+    const limited = await startHub({ REDIS_URL: target.url, HUB_RATE_LIMIT_PER_KEY: '4', HUB_RATE_LIMIT_PER_IP: '1000' });
     try {
       const own = await limited.community('limited', ['read']);
       const other = await limited.community('limited-2', ['read']);
@@ -202,7 +209,7 @@ describe('rate limits', () => {
   });
 
   it('limits each client IP too, before authentication', async () => {
-    const limited = await startHub({ HUB_RATE_LIMIT_PER_IP: '2' });
+    const limited = await startHub({ REDIS_URL: target.url, HUB_RATE_LIMIT_PER_IP: '2' });
     try {
       const statuses = [];
       for (let i = 0; i < 3; i++) statuses.push((await limited.request('GET', '/v1/communities', { token: 'prly_guess' })).status);
@@ -213,7 +220,18 @@ describe('rate limits', () => {
   });
 });
 
-describe('Idempotency-Key', () => {
+describe.each(REDIS_KINDS)('Idempotency-Key (%s Redis)', (kind) => {
+  let target: TestRedis;
+  let hub: HubHarness;
+  beforeAll(async () => {
+    target = await useRedis(kind);
+    hub = await startHub({ REDIS_URL: target.url });
+  }, 120_000);
+  afterAll(async () => {
+    await hub?.close();
+    await target?.close([]);
+  });
+
   it('replays the stored response for the same key and body, refuses another body, and is scoped per API key', async () => {
     const own = await hub.community('idempotent', ['write']);
     const send = (body: unknown, token = own.key) =>

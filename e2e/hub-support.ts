@@ -6,8 +6,8 @@ import { loadConfig } from '@parley/config';
 import { StreamKeys } from '@parley/contracts';
 import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
 import { createLogger } from '@parley/observability';
-import { ServiceStartup } from '@parley/runtime';
-import { Redis } from 'ioredis';
+import { ServiceStartup, createRedisConnection } from '@parley/runtime';
+import type { Redis } from 'ioredis';
 import { HubConfigSchema, type HubConfig } from '../apps/hub/src/config.js';
 import { HubModule, fastifyOptions } from '../apps/hub/src/hub.module.js';
 
@@ -68,7 +68,7 @@ export async function startHub(env: Record<string, string> = {}): Promise<HubHar
   await app.init();
   await startup.run();
   await app.getHttpAdapter().getInstance().ready();
-  const redis = new Redis(config.REDIS_URL);
+  const redis = createRedisConnection(config.REDIS_URL, logger);
 
   const request: HubHarness['request'] = async (method, url, options = {}) => {
     const token = options.token === undefined ? ADMIN_TOKEN : options.token;
@@ -109,7 +109,8 @@ export async function startHub(env: Record<string, string> = {}): Promise<HubHar
     },
     async close() {
       await app.close();
-      await deleteKeysWithPrefix(redis, prefix);
+      // A Redis Cluster here is the test's own, destroyed with its keys; the shared Redis is cleaned by prefix.
+      if (!redis.isCluster) await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
       await database.drop();
     },

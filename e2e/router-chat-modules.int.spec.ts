@@ -110,7 +110,7 @@ describe('router replicas: chat modules', () => {
   }, 180_000);
 
   it('filters count what they would do where the platform cannot act, and commands are still answered', async () => {
-    await redis.del(keys.actions('twitch'));
+    await redis.del(...keys.allActionPartitions('twitch'));
     await say([chatEvent(channel, 'loud', '!HELLO EVERYONE IN THIS CHAT'), chatEvent(channel, 'rude', 'what a badword')]);
     const actions = await readActions(redis, keys);
     expect(actions.map((action) => action.kind)).toEqual(['reply']);

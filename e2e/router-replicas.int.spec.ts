@@ -1,19 +1,20 @@
 import { StreamProducer } from '@parley/bus';
-import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
-import { StreamKeys, encodeConfigChange, type ChatEvent } from '@parley/contracts';
+import { uniquePrefix } from '@parley/bus/testing';
+import { CommandKeys, StreamKeys, encodeConfigChange, type ChatEvent } from '@parley/contracts';
 import { ChannelRepository, CommandRepository, CommunityRepository } from '@parley/db';
 import { createTestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chatEvent, distRoot, logDir, readActions, waitUntilDrained } from './support.js';
+import { REDIS_KINDS, chatEvent, distRoot, logDir, readActions, useRedis, waitUntilDrained, type TestRedis } from './support.js';
 
 /**
  * Several router processes share one consumer group. Each test gets its own key prefix,
  * so streams, cooldowns and counters start empty; the database is shared by the file.
  */
-describe('router replicas', () => {
-  const redis = new Redis(redisUrl());
+describe.each(REDIS_KINDS)('router replicas (%s Redis)', (kind) => {
+  let target: TestRedis;
+  let redis: Redis;
   const prefixes: string[] = [];
   let apps: AppProcess[] = [];
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -24,6 +25,8 @@ describe('router replicas', () => {
   ];
 
   beforeAll(async () => {
+    target = await useRedis(kind);
+    redis = target.redis;
     database = await createTestDatabase();
     const community = await new CommunityRepository(database.pool).create({ slug: 'replicas', name: 'Replicas' });
     communityId = community.id;
@@ -43,8 +46,7 @@ describe('router replicas', () => {
   });
 
   afterAll(async () => {
-    for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
-    redis.disconnect();
+    await target?.close(prefixes);
     await database?.drop();
   });
 
@@ -64,7 +66,7 @@ describe('router replicas', () => {
           distRoot,
           logDir,
           env: {
-            REDIS_URL: redisUrl(),
+            REDIS_URL: target.url,
             DATABASE_URL: database.url,
             PARLEY_KEY_PREFIX: prefix,
             PARLEY_EVENT_PARTITIONS: '4',
@@ -113,12 +115,12 @@ describe('router replicas', () => {
     // a blocking XREAD wakes within a millisecond, where polling could miss the whole batch.
     const watcher = redis.duplicate();
     await watcher.ping();
-    const firstAnswer = watcher.xread('COUNT', 1, 'BLOCK', 10_000, 'STREAMS', keys.actions('twitch'), '$');
+    const firstAnswer = watcher.xread('COUNT', 1, 'BLOCK', 10_000, 'STREAMS', keys.actionsFor('twitch', channels[0]!.id), '$');
     await publish(keys, events);
     expect(await firstAnswer).not.toBeNull();
     victim!.child.kill('SIGSTOP');
     watcher.disconnect();
-    const answeredBeforeCrash = await redis.xlen(keys.actions('twitch'));
+    const answeredBeforeCrash = (await readActions(redis, keys)).length;
     expect(answeredBeforeCrash).toBeLessThan(500);
     victim!.child.kill('SIGKILL');
 
@@ -130,7 +132,7 @@ describe('router replicas', () => {
     expect(new Set(actions.map((action) => action.causedBy))).toEqual(new Set(events.map((event) => event.id)));
     // Every run counted exactly once: the answers are exactly 1..500.
     expect(actions.map((action) => Number(action.text)).sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
-    expect(await redis.get(`${keys.prefix}:cmd:${communityId}:count:count`)).toBe('500');
+    expect(await redis.get(new CommandKeys(keys.prefix).count(communityId, 'count'))).toBe('500');
   }, 60_000);
 
   it('a configuration change reaches every replica within one second', async () => {
@@ -145,7 +147,8 @@ describe('router replicas', () => {
     const changedAt = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() - changedAt)));
 
-    await redis.del(keys.actions('twitch'));
+    // One DEL per stream: on Redis Cluster the partitions live in different slots.
+    await Promise.all(keys.allActionPartitions('twitch').map((stream) => redis.del(stream)));
     await publish(keys, Array.from({ length: 60 }, (_, i) => chatEvent(channels[i % 2]!, `after${i}`, '!motd')));
     await waitUntilDrained(redis, keys, 'router', 10_000);
     const texts = (await readActions(redis, keys)).map((action) => action.text);

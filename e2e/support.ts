@@ -3,6 +3,9 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { ChatAction, ChatEvent, Role, StreamKeys } from '@parley/contracts';
+import { deleteKeysWithPrefix, redisUrl, startRedisCluster, type OwnRedisCluster } from '@parley/bus/testing';
+import { createLogger } from '@parley/observability';
+import { createRedisConnection } from '@parley/runtime';
 import type { Redis } from 'ioredis';
 
 /** The repository root; end-to-end tests run the built apps under `dist/`. */
@@ -38,9 +41,11 @@ export function chatEvent(channel: { id: string; name: string }, viewer: string,
   };
 }
 
-/** Every action on the platform's action stream, decoded. */
+/** Every action on the platform's actions partitions, decoded, in the order of their ids (Redis's clock). */
 export async function readActions(redis: Redis, keys: StreamKeys, platform: 'twitch' = 'twitch'): Promise<ChatAction[]> {
-  const entries = await redis.xrange(keys.actions(platform), '-', '+');
+  const entries = (await Promise.all(keys.allActionPartitions(platform).map((stream) => redis.xrange(stream, '-', '+')))).flat();
+  const order = ([id]: [string, string[]]) => id.split('-').map(Number) as [number, number];
+  entries.sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1]);
   return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('payload') + 1]!) as ChatAction);
 }
 
@@ -88,6 +93,56 @@ export async function freezableProxy(target: URL): Promise<{ url: string; freeze
     close() {
       for (const socket of sockets) socket.destroy();
       server.close();
+    },
+  };
+}
+
+/** The Redis deployments the Redis-facing suites run against: the shared single Redis, and a Redis Cluster of the test file's own. */
+export const REDIS_KINDS = ['single', 'cluster'] as const;
+export type RedisKind = (typeof REDIS_KINDS)[number];
+
+/** A suite's Redis: the URL its apps get, a client of the test's, and how to clean up. */
+export interface TestRedis {
+  kind: RedisKind;
+  url: string;
+  redis: Redis;
+  /** The cluster's processes (to kill a master), when `kind` is `cluster`. */
+  cluster: OwnRedisCluster | undefined;
+  /** Deletes the keys of `prefixes` (single Redis, shared) or destroys the cluster. */
+  close(prefixes: string[]): Promise<void>;
+}
+
+/**
+ * The shared Redis (`redisUrl()`), or a fresh local Redis Cluster (3 masters, 3 replicas;
+ * `startRedisCluster`) that only this suite uses; the client is made by the services' own
+ * factory, so a `redis+cluster://` URL gets ioredis's Cluster client.
+ */
+export async function useRedis(kind: RedisKind): Promise<TestRedis> {
+  const logger = createLogger({ service: 'e2e', level: 'silent' });
+  if (kind === 'single') {
+    const url = redisUrl();
+    const redis = createRedisConnection(url, logger);
+    return {
+      kind,
+      url,
+      redis,
+      cluster: undefined,
+      close: async (prefixes) => {
+        for (const prefix of prefixes) await deleteKeysWithPrefix(redis, prefix);
+        redis.disconnect();
+      },
+    };
+  }
+  const cluster = await startRedisCluster();
+  const redis = createRedisConnection(cluster.url, logger);
+  return {
+    kind,
+    url: cluster.url,
+    redis,
+    cluster,
+    close: async () => {
+      redis.disconnect();
+      await cluster.destroy();
     },
   };
 }

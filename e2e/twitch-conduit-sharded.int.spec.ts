@@ -142,7 +142,7 @@ describe('Twitch EventSub conduit, sharded over three pods', () => {
       for (const sent of helix.chatMessages()) if (sent.replyParentMessageId) counts.set(sent.replyParentMessageId, (counts.get(sent.replyParentMessageId) ?? 0) + 1);
       return counts;
     };
-    const ambiguous = async () => (await redis.xrange(keys.deadLetter(), '-', '+')).filter(([, fields]) => fields.join(' ').includes('ambiguous')).length;
+    const ambiguous = async () => (await Promise.all(keys.allDeadLetterStreams().map((stream) => redis.xrange(stream, '-', '+')))).flat().filter(([, fields]) => fields.join(' ').includes('ambiguous')).length;
     const answered = await eventually(async () => {
       const counts = answers();
       const unanswered = ids.filter((id) => !counts.has(id)).length;

@@ -14,7 +14,7 @@ const redis = new Redis({ lazyConnect: true });
 const cache = new ChannelConfigCache(async () => null);
 const modules = new WebhookModuleClient({ fallbackText: 'unavailable', allowList: [] });
 const router = new EventRouter(new CommandEngine(), cache, new StreamProducer(redis), { keys, maxEventAgeMs: 60_000 });
-const consumer = new StreamConsumer(redis, { streams: keys.allEventPartitions(), group: 'router', consumer: 'spec', deadLetterStream: keys.deadLetter(), handler: async () => undefined });
+const consumer = new StreamConsumer(redis, { streams: keys.allEventPartitions(), group: 'router', consumer: 'spec', deadLetterStream: (stream) => keys.deadLetterFor(stream), handler: async () => undefined });
 
 afterEach(() => {
   cache.close();

@@ -97,16 +97,16 @@ export class RouterModule {
       patterns: new PatternMatcher({ budgetMs: config.ROUTER_FILTER_PATTERN_BUDGET_MS, suspendMs: config.ROUTER_FILTER_PATTERN_SUSPEND_MS }),
     });
     const timers = new TimerScheduler(redis, moduleKeys, chatModuleRows, lines, producer, {
-      actionsStream: (platform) => keys.actions(platform),
+      actionsStream: (platform, channelId) => keys.actionsFor(platform, channelId),
       tickMs: config.ROUTER_TIMER_TICK_MS,
       syncMs: config.ROUTER_TIMER_SYNC_MS,
       recheckMs: config.ROUTER_TIMER_RECHECK_MS,
       spacingMs: config.ROUTER_TIMER_SPACING_MS,
       liveWindowMs: config.ROUTER_TIMER_LIVE_WINDOW_MS,
     });
-    const reminders = new ReminderScheduler(redis, moduleKeys, producer, { actionsStream: (platform) => keys.actions(platform), tickMs: config.ROUTER_TIMER_TICK_MS });
+    const reminders = new ReminderScheduler(redis, moduleKeys, producer, { actionsStream: (platform, channelId) => keys.actionsFor(platform, channelId), tickMs: config.ROUTER_TIMER_TICK_MS });
     const communityReminders = new CommunityReminderScheduler(redis, moduleKeys, chatModuleRows, producer, {
-      actionsStream: (platform) => keys.actions(platform),
+      actionsStream: (platform, channelId) => keys.actionsFor(platform, channelId),
       tickMs: config.ROUTER_TIMER_TICK_MS,
       syncMs: config.ROUTER_TIMER_SYNC_MS,
     });
@@ -138,12 +138,12 @@ export class RouterModule {
       streams: keys.allEventPartitions(),
       group: 'router',
       consumer: config.ROUTER_CONSUMER_NAME,
-      deadLetterStream: keys.deadLetter(),
+      deadLetterStream: (stream) => keys.deadLetterFor(stream),
       handler: (entry) => router.handle(entry),
       batchSize: config.ROUTER_BATCH_SIZE,
       batchesInFlight: config.ROUTER_BATCHES_IN_FLIGHT,
       claimIdleMs: config.ROUTER_CLAIM_IDLE_MS,
-      liveness: { key: keys.key('consumers', 'router'), ttlMs: config.ROUTER_CONSUMER_TTL_MS },
+      liveness: { key: (stream) => keys.consumers('router', stream), ttlMs: config.ROUTER_CONSUMER_TTL_MS },
       maxDeliveries: config.ROUTER_MAX_DELIVERIES,
     });
 

@@ -64,7 +64,7 @@ describe('StreamConsumer', () => {
     const seen: BusEntry[] = [];
     const handled: string[] = [];
     const before = await producer.publish(stream, { n: 1 });
-    const c = consumer({ streams: [stream], deadLetterStream: dlq, handler: async (entry) => void seen.push(entry) });
+    const c = consumer({ streams: [stream], deadLetterStream: () => dlq, handler: async (entry) => void seen.push(entry) });
     c.on('handled', ({ id }) => handled.push(id));
     const started = Date.now();
     await c.start();
@@ -90,7 +90,7 @@ describe('StreamConsumer', () => {
     for (let i = 0; i < 6; i++) await producer.publish(i % 2 ? b : a, { i });
     const c = consumer({
       streams: [a, b],
-      deadLetterStream: dlq,
+      deadLetterStream: () => dlq,
       batchSize: 10,
       concurrency: 2,
       handler: async (entry) => {
@@ -113,7 +113,7 @@ describe('StreamConsumer', () => {
     const started: number[] = [];
     const c = consumer({
       streams: [stream],
-      deadLetterStream: dlq,
+      deadLetterStream: () => dlq,
       batchSize: 1,
       batchesInFlight: 2,
       handler: async (entry) => {
@@ -145,7 +145,7 @@ describe('StreamConsumer', () => {
 
     const seen: BusEntry[] = [];
     let reclaimed = 0;
-    const b = consumer({ streams: [stream], deadLetterStream: dlq, claimIdleMs: 300, handler: async (entry) => void seen.push(entry) });
+    const b = consumer({ streams: [stream], deadLetterStream: () => dlq, claimIdleMs: 300, handler: async (entry) => void seen.push(entry) });
     b.on('reclaimed', ({ count }) => (reclaimed += count));
     await b.start();
 
@@ -159,20 +159,21 @@ describe('StreamConsumer', () => {
 
   it('takes over at once what a consumer left pending when its heartbeat stopped, never what a live one holds', async () => {
     const { stream, dlq } = names('liveness');
-    const liveness = { key: `${prefix}:liveness:consumers`, ttlMs: 600 };
+    const livenessKey = `${prefix}:liveness:consumers`;
+    const liveness = { key: () => livenessKey, ttlMs: 600 };
     await redis.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM');
     const ids = [await producer.publish(stream, { n: 1 }), await producer.publish(stream, { n: 2 })];
     // "dead" heartbeat once, read both entries and died; "alive" keeps holding one entry of its own.
-    await redis.zadd(liveness.key, Date.now(), 'dead');
+    await redis.zadd(livenessKey, Date.now(), 'dead');
     await redis.xreadgroup('GROUP', GROUP, 'dead', 'COUNT', 2, 'STREAMS', stream, '>');
     const held = await producer.publish(stream, { n: 3 });
     await redis.xreadgroup('GROUP', GROUP, 'alive', 'COUNT', 1, 'STREAMS', stream, '>');
-    const beat = setInterval(() => void redis.zadd(liveness.key, Date.now(), 'alive'), 100);
+    const beat = setInterval(() => void redis.zadd(livenessKey, Date.now(), 'alive'), 100);
     try {
       const seen: BusEntry[] = [];
       const from: string[] = [];
       // claimIdleMs far above the test: only the heartbeat can explain a takeover.
-      const b = consumer({ streams: [stream], deadLetterStream: dlq, claimIdleMs: 600_000, liveness, handler: async (entry) => void seen.push(entry) });
+      const b = consumer({ streams: [stream], deadLetterStream: () => dlq, claimIdleMs: 600_000, liveness, handler: async (entry) => void seen.push(entry) });
       b.on('reclaimed', (info) => from.push(info.from));
       const started = Date.now();
       await b.start();
@@ -189,7 +190,7 @@ describe('StreamConsumer', () => {
         const consumers = (await redis.xinfo('CONSUMERS', stream, GROUP)) as string[][];
         expect(consumers.map((info) => info[1]).sort()).not.toContain('dead');
       }, { timeout: 3_000 });
-      expect(await redis.zscore(liveness.key, (b as unknown as { options: { consumer: string } }).options.consumer)).not.toBeNull();
+      expect(await redis.zscore(livenessKey, (b as unknown as { options: { consumer: string } }).options.consumer)).not.toBeNull();
     } finally {
       clearInterval(beat);
     }
@@ -201,7 +202,7 @@ describe('StreamConsumer', () => {
     const hungSeen: string[] = [];
     const a = consumer({
       streams: [stream],
-      deadLetterStream: dlq,
+      deadLetterStream: () => dlq,
       shutdownTimeoutMs: 200,
       handler: async (entry) => {
         hungSeen.push(entry.id);
@@ -220,7 +221,7 @@ describe('StreamConsumer', () => {
     expect(aErrors.some((error) => error instanceof ShutdownTimeoutError)).toBe(true);
 
     const seen: BusEntry[] = [];
-    const b = consumer({ streams: [stream], deadLetterStream: dlq, claimIdleMs: 300, handler: async (entry) => void seen.push(entry) });
+    const b = consumer({ streams: [stream], deadLetterStream: () => dlq, claimIdleMs: 300, handler: async (entry) => void seen.push(entry) });
     await b.start();
     await vi.waitFor(() => expect(seen).toHaveLength(2), { timeout: 5_000 });
     await sleep(800);
@@ -240,7 +241,7 @@ describe('StreamConsumer', () => {
     const seen: string[] = [];
     const events: { count: number; trimmed: number }[] = [];
     const errors: Error[] = [];
-    const b = consumer({ streams: [stream], deadLetterStream: dlq, claimIdleMs: 200, handler: async (entry) => void seen.push(entry.id) });
+    const b = consumer({ streams: [stream], deadLetterStream: () => dlq, claimIdleMs: 200, handler: async (entry) => void seen.push(entry.id) });
     b.on('reclaimed', ({ count, trimmed }) => events.push({ count, trimmed }));
     b.on('error', (error) => errors.push(error));
     await b.start();
@@ -256,7 +257,7 @@ describe('StreamConsumer', () => {
     const { stream, dlq } = names('malformed');
     const seen: unknown[] = [];
     const deadLettered: { id: string; reason: string }[] = [];
-    const c = consumer({ streams: [stream], deadLetterStream: dlq, handler: async (entry) => void seen.push(entry.payload) });
+    const c = consumer({ streams: [stream], deadLetterStream: () => dlq, handler: async (entry) => void seen.push(entry.payload) });
     c.on('deadLettered', ({ id, reason }) => deadLettered.push({ id, reason }));
     await c.start();
 
@@ -282,7 +283,7 @@ describe('StreamConsumer', () => {
     const calls: unknown[] = [];
     const c = consumer({
       streams: [stream],
-      deadLetterStream: dlq,
+      deadLetterStream: () => dlq,
       claimIdleMs: 100,
       handler: async (entry) => {
         calls.push(entry.payload);
@@ -313,7 +314,7 @@ describe('StreamConsumer', () => {
     const handlerErrors: number[] = [];
     const c = consumer({
       streams: [stream],
-      deadLetterStream: dlq,
+      deadLetterStream: () => dlq,
       claimIdleMs: 150,
       maxDeliveries: 3,
       handler: async (entry) => {
@@ -341,7 +342,7 @@ describe('StreamConsumer', () => {
     const connectionName = `c-${randomUUID()}`;
     const c = consumer({
       streams: [stream],
-      deadLetterStream: dlq,
+      deadLetterStream: () => dlq,
       consumer: connectionName,
       blockMs: 5_000,
       handler: async () => {
@@ -375,7 +376,7 @@ describe('StreamConsumer', () => {
     let calls = 0;
     const c = consumer({
       streams: [stream],
-      deadLetterStream: dlq,
+      deadLetterStream: () => dlq,
       handler: async () => {
         calls++;
         await gate.promise;
@@ -394,7 +395,7 @@ describe('StreamConsumer', () => {
     const { stream, dlq } = names('killed');
     const name = `c-${randomUUID()}`;
     const seen: unknown[] = [];
-    const c = consumer({ streams: [stream], deadLetterStream: dlq, consumer: name, handler: async (entry) => void seen.push(entry.payload) });
+    const c = consumer({ streams: [stream], deadLetterStream: () => dlq, consumer: name, handler: async (entry) => void seen.push(entry.payload) });
     c.on('error', () => undefined);
     await c.start();
     await producer.publish(stream, { n: 1 });
@@ -414,7 +415,7 @@ describe('StreamConsumer', () => {
   it('recreates its group when the stream is deleted under it', async () => {
     const { stream, dlq } = names('deleted');
     const seen: unknown[] = [];
-    const c = consumer({ streams: [stream], deadLetterStream: dlq, handler: async (entry) => void seen.push(entry.payload) });
+    const c = consumer({ streams: [stream], deadLetterStream: () => dlq, handler: async (entry) => void seen.push(entry.payload) });
     c.on('error', () => undefined);
     await c.start();
     await producer.publish(stream, { n: 1 });
@@ -427,10 +428,10 @@ describe('StreamConsumer', () => {
   });
 
   it('rejects options that cannot work', () => {
-    const base = { streams: ['s'], group: 'g', consumer: 'c', deadLetterStream: 'dlq', handler: async () => undefined };
+    const base = { streams: ['s'], group: 'g', consumer: 'c', deadLetterStream: () => 'dlq', handler: async () => undefined };
     expect(() => new StreamConsumer(redis, { ...base, batchSize: 0 })).toThrow(RangeError);
     expect(() => new StreamConsumer(redis, { ...base, streams: [] })).toThrow(RangeError);
-    expect(() => new StreamConsumer(redis, { ...base, deadLetterStream: 's' })).toThrow(RangeError);
+    expect(() => new StreamConsumer(redis, { ...base, deadLetterStream: () => 's' })).toThrow(RangeError);
     expect(() => new StreamConsumer(redis, { ...base, blockMs: undefined })).not.toThrow();
   });
 });

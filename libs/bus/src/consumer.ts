@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { ContractError } from '@parley/contracts';
+import { ContractError, hashTagOf } from '@parley/contracts';
 import { fullJitterDelay, type BackoffOptions } from '@parley/resilience';
 import type { Redis } from 'ioredis';
 import { PermanentError, ShutdownTimeoutError } from './errors.js';
@@ -34,13 +34,16 @@ export interface RequiredStreamConsumerOptions {
   group: string;
   /** This consumer's name within the group, stable across restarts of one pod. */
   consumer: string;
-  /** Where entries go that cannot or must not be handled. */
-  deadLetterStream: string;
+  /**
+   * Where the entries of a stream go that cannot or must not be handled: a stream with the
+   * same hash tag (`StreamKeys.deadLetterFor`), since one script acknowledges and moves them.
+   */
+  deadLetterStream: (stream: string) => string;
   handler: BusHandler;
 }
 
 export interface OptionalStreamConsumerOptions {
-  /** Entries per XREADGROUP (and per reclaim round). */
+  /** Entries per XREADGROUP (and per reclaim round). On Redis Cluster one XREADGROUP reads the streams of one hash tag. */
   batchSize: number;
   /** How long one XREADGROUP blocks waiting for entries. */
   blockMs: number;
@@ -65,15 +68,16 @@ export interface OptionalStreamConsumerOptions {
   errorBackoff: BackoffOptions;
   /**
    * Heartbeats for fast recovery: this consumer records itself alive in the sorted set
-   * `key` every `ttlMs / 3`, and at each beat claims the pending entries of the group's
-   * consumers silent for `ttlMs`. A killed pod's entries are taken over seconds after it
-   * died, not after `claimIdleMs`. Every consumer of the group should use the same key.
+   * `key(stream)` of every stream (in the stream's slot: `StreamKeys.consumers`) every
+   * `ttlMs / 3`, and at each beat claims the pending entries of the group's consumers silent
+   * for `ttlMs`. A killed pod's entries are taken over seconds after it died, not after
+   * `claimIdleMs`. Every consumer of the group should use the same keys.
    */
   liveness?: ConsumerLiveness;
 }
 
 export interface ConsumerLiveness {
-  key: string;
+  key: (stream: string) => string;
   ttlMs: number;
 }
 
@@ -104,7 +108,7 @@ export interface StreamConsumerEvents {
   handled: [info: { stream: string; id: string; deliveryCount: number; durationMs: number }];
   /** A handler failed with a retryable error; the entry stays pending. */
   handlerError: [info: { stream: string; id: string; deliveryCount: number; error: unknown }];
-  /** An entry was written to the dead-letter stream and acknowledged. */
+  /** An entry was acknowledged and written to the dead-letter stream (one script). */
   deadLettered: [info: { stream: string; id: string; reason: string }];
   /**
    * Entries were taken over (`count`); `trimmed` pending entries no longer existed and were
@@ -140,13 +144,12 @@ type State = 'idle' | 'running' | 'stopping' | 'stopped';
 export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
   private readonly options: ResolvedOptions;
   private readonly redis: Redis;
-  private readonly scripts: LuaScripts<'claimIdle' | 'claimFromDeadConsumers'>;
+  private readonly scripts: LuaScripts<'claimIdle' | 'claimFromDeadConsumers' | 'deadLetter'>;
   private readonly tracer = trace.getTracer('@parley/bus');
   /** `stream \n id` of every entry this consumer is handling or about to acknowledge. */
   private readonly inFlight = new Set<string>();
   private state: State = 'idle';
-  private reader: Redis | undefined;
-  private readerClientId: number | undefined;
+  private readers: Reader[] = [];
   private loops: Promise<void>[] = [];
   private readonly abort = new AbortController();
 
@@ -154,13 +157,15 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
     super();
     this.options = resolveOptions(options);
     this.redis = redis;
-    this.scripts = new LuaScripts(redis, new URL('.', import.meta.url), ['claimIdle-1.lua', 'claimFromDeadConsumers-2.lua']);
+    this.scripts = new LuaScripts(redis, new URL('.', import.meta.url), ['claimIdle-1.lua', 'claimFromDeadConsumers-2.lua', 'deadLetter-2.lua']);
   }
 
   /**
    * Creates the group on every stream when missing (at `0`, so entries written before
-   * the first consumer started are read too), then starts the read loop on a duplicated
-   * connection (XREADGROUP BLOCK holds its connection) and the reclaim loop.
+   * the first consumer started are read too), then starts the read loops, each on a
+   * duplicated connection (XREADGROUP BLOCK holds its connection), and the reclaim loop.
+   * On a single Redis one loop reads every stream; on Redis Cluster, where one XREADGROUP
+   * cannot span slots, one loop reads the streams of each hash tag.
    * Rejects when the groups cannot be created.
    */
   async start(): Promise<void> {
@@ -174,12 +179,14 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
     }
     // stop() was called while the groups were being created.
     if (this.state !== 'running') return;
-    const reader = this.redis.duplicate({ connectionName: connectionName(this.options.group, this.options.consumer) });
-    reader.on('error', (error: Error) => this.emitError(error));
-    // A new connection has a new client id; the read loop asks for it again.
-    reader.on('close', () => (this.readerClientId = undefined));
-    this.reader = reader;
-    this.loops = [this.readLoop(reader), this.reclaimLoop()];
+    this.readers = readGroups(this.redis, this.options.streams).map((streams) => {
+      const reader: Reader = { streams, connection: duplicateReader(this.redis, connectionName(this.options.group, this.options.consumer)), clientId: undefined };
+      reader.connection.on('error', (error: Error) => this.emitError(error));
+      // A new connection has a new client id; the read loop asks for it again.
+      reader.connection.on('close', () => (reader.clientId = undefined));
+      return reader;
+    });
+    this.loops = [...this.readers.map((reader) => this.readLoop(reader)), this.reclaimLoop()];
     if (this.options.liveness) this.loops.push(this.livenessLoop(this.options.liveness));
   }
 
@@ -192,16 +199,22 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
     this.abort.abort();
-    // Wake the blocked XREADGROUP instead of waiting out blockMs; harmless if it is not blocked.
-    if (this.readerClientId !== undefined) this.redis.client('UNBLOCK', this.readerClientId).catch(() => undefined);
+    // Wake the blocked XREADGROUPs instead of waiting out blockMs; harmless if not blocked.
+    // (On Redis Cluster client ids are per node: the readers wait out blockMs.)
+    for (const reader of this.readers) {
+      if (reader.clientId !== undefined) this.redis.client('UNBLOCK', reader.clientId).catch(() => undefined);
+    }
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), this.options.shutdownTimeoutMs)));
     const outcome = await Promise.race([Promise.all(this.loops).then(() => false as const), timedOut]);
     clearTimeout(timer);
     if (outcome) this.emitError(new ShutdownTimeoutError(this.options.shutdownTimeoutMs, this.inFlight.size));
-    this.reader?.disconnect();
+    for (const reader of this.readers) reader.connection.disconnect();
     // Everything in hand was acknowledged: nothing of ours is left for others to claim.
-    if (this.options.liveness && !outcome) await this.redis.zrem(this.options.liveness.key, this.options.consumer).catch(() => undefined);
+    const { liveness } = this.options;
+    if (liveness && !outcome) {
+      await Promise.all(this.options.streams.map((stream) => this.redis.zrem(liveness.key(stream), this.options.consumer).catch(() => undefined)));
+    }
     this.state = 'stopped';
   }
 
@@ -238,8 +251,9 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
     }
   }
 
-  private async readLoop(reader: Redis): Promise<void> {
-    const { streams, group, consumer, batchSize, blockMs, batchesInFlight } = this.options;
+  private async readLoop(reader: Reader): Promise<void> {
+    const { group, consumer, batchSize, blockMs, batchesInFlight } = this.options;
+    const { streams, connection } = reader;
     const newEntries = streams.map(() => '>');
     const batches = new Set<Promise<void>>();
     let failures = 0;
@@ -249,8 +263,8 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
         continue;
       }
       try {
-        if (this.readerClientId === undefined) this.readerClientId = await reader.client('ID');
-        const reply = await reader.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'STREAMS', ...streams, ...newEntries);
+        if (reader.clientId === undefined && !this.redis.isCluster) reader.clientId = await connection.client('ID');
+        const reply = await connection.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'STREAMS', ...streams, ...newEntries);
         failures = 0;
         // Entries read while stop() was called are handled too: they are ours now.
         if (reply) {
@@ -291,7 +305,9 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
     while (this.state === 'running') {
       try {
         for (const stream of this.options.streams) {
-          await this.claimUntilDone(stream, 'deadConsumer', () => this.scripts.run<ClaimReply>('claimFromDeadConsumers', [stream, key], [group, consumer, ttlMs, batchSize]));
+          await this.claimUntilDone(stream, 'deadConsumer', () =>
+            this.scripts.run<ClaimReply>('claimFromDeadConsumers', [stream, key(stream)], [group, consumer, ttlMs, batchSize]),
+          );
         }
         failures = 0;
         await this.pause(Math.max(1, Math.floor(ttlMs / 3)));
@@ -353,7 +369,7 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
     }
   }
 
-  /** Resolves to true when the entry is done with (handled or dead-lettered) and must be acknowledged. */
+  /** Resolves to true when the entry was handled and must be acknowledged (a dead-lettered one is acknowledged already). */
   private async handleEntry(raw: RawEntry): Promise<boolean> {
     // Deleted from the stream while pending: nothing left to handle.
     if (raw.fields === null) return true;
@@ -412,8 +428,8 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
     return false;
   }
 
-  /** Writes the dead-letter entry; true when written (the entry is then acknowledged). */
-  private async deadLetter(raw: RawEntry, fields: Map<string, string>, reason: string, deliveryCount: number): Promise<boolean> {
+  /** Acknowledges the entry and writes its dead-letter record, in one script; always false: nothing left to acknowledge. */
+  private async deadLetter(raw: RawEntry, fields: Map<string, string>, reason: string, deliveryCount: number): Promise<false> {
     const record: string[] = [
       DeadLetterField.stream,
       raw.stream,
@@ -433,14 +449,18 @@ export class StreamConsumer extends EventEmitter<StreamConsumerEvents> {
     }
     record.push(DeadLetterField.ts, String(Date.now()));
     try {
-      await this.redis.xadd(this.options.deadLetterStream, 'MAXLEN', '~', this.options.deadLetterMaxLenApprox, '*', ...record);
+      const moved = await this.scripts.run<number>('deadLetter', [raw.stream, this.options.deadLetterStream(raw.stream)], [
+        this.options.group,
+        raw.id,
+        this.options.deadLetterMaxLenApprox,
+        ...record,
+      ]);
+      if (moved === 1) this.emit('deadLettered', { stream: raw.stream, id: raw.id, reason });
     } catch (error) {
       // Not acknowledged: the entry is reclaimed later and dead-lettered then.
       this.emitError(error);
-      return false;
     }
-    this.emit('deadLettered', { stream: raw.stream, id: raw.id, reason });
-    return true;
+    return false;
   }
 
   private async pause(ms: number): Promise<void> {
@@ -466,12 +486,46 @@ function resolveOptions(options: StreamConsumerOptions): ResolvedOptions {
   }
   if (resolved.streams.length === 0) throw new RangeError('streams must not be empty');
   if (new Set(resolved.streams).size !== resolved.streams.length) throw new RangeError('streams must not repeat');
-  if (resolved.streams.includes(resolved.deadLetterStream)) throw new RangeError('deadLetterStream must not be one of the streams read');
+  if (resolved.streams.some((stream) => resolved.streams.includes(resolved.deadLetterStream(stream)))) {
+    throw new RangeError('deadLetterStream must not be one of the streams read');
+  }
   if (!resolved.group || !resolved.consumer) throw new RangeError('group and consumer must not be empty');
-  if (resolved.liveness && !(Number.isInteger(resolved.liveness.ttlMs) && resolved.liveness.ttlMs >= 3 && resolved.liveness.key)) {
+  if (resolved.liveness && !(Number.isInteger(resolved.liveness.ttlMs) && resolved.liveness.ttlMs >= 3 && typeof resolved.liveness.key === 'function')) {
     throw new RangeError('liveness needs a key and an integer ttlMs >= 3');
   }
   return resolved;
+}
+
+/** A read loop's streams and the connection its blocking XREADGROUP holds. */
+interface Reader {
+  streams: string[];
+  connection: Redis;
+  clientId: number | undefined;
+}
+
+/**
+ * The streams one XREADGROUP may read together: all of them on a single Redis (one round
+ * trip for every partition, as fast as before); on Redis Cluster those that share a hash
+ * tag, hence a slot (streams without a tag are read alone).
+ */
+export function readGroups(redis: Pick<Redis, 'isCluster'>, streams: readonly string[]): string[][] {
+  if (!redis.isCluster) return [[...streams]];
+  const groups = new Map<string, string[]>();
+  for (const stream of streams) {
+    const tag = hashTagOf(stream) ?? `\n${stream}`;
+    const group = groups.get(tag);
+    if (group) group.push(stream);
+    else groups.set(tag, [stream]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * A new connection with the same settings. ioredis's Cluster client takes other arguments
+ * (startup nodes first): its duplicate keeps the name of the original's node connections.
+ */
+function duplicateReader(redis: Redis, name: string): Redis {
+  return redis.isCluster ? redis.duplicate() : redis.duplicate({ connectionName: name });
 }
 
 /** Client name shown by CLIENT LIST; Redis allows no spaces or newlines in it. */

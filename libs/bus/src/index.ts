@@ -1,6 +1,7 @@
 export {
   DefaultStreamConsumerOptions,
   StreamConsumer,
+  readGroups,
   type BusEntry,
   type BusHandler,
   type ConsumerLiveness,

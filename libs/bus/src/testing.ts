@@ -112,3 +112,4 @@ function answersPing(port: number): Promise<boolean> {
     });
   });
 }
+export { OWN_CLUSTER_DEFAULTS, startRedisCluster, type ClusterProcess, type OwnRedisCluster } from './redis-cluster.js';

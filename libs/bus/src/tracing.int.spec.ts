@@ -43,7 +43,7 @@ beforeAll(async () => {
     streams: [stream],
     group: 'router',
     consumer: `c-${randomUUID()}`,
-    deadLetterStream: dlq,
+    deadLetterStream: () => dlq,
     blockMs: 100,
     handler: async (entry) => {
       seen.push({ payload: entry.payload, active: trace.getActiveSpan()?.spanContext() });

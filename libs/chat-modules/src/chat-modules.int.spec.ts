@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
 import type { ChannelConfig } from '@parley/commands';
-import type { ChatEvent, Role } from '@parley/contracts';
+import { StreamKeys, type ChatEvent, type Role } from '@parley/contracts';
 import { AuditLogRepository, ChatModuleRepository, CommunityRepository, hubTable } from '@parley/db';
 import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
 import { Redis } from 'ioredis';
@@ -32,7 +32,7 @@ describe('ChatModules: quotes, counters, giveaways (real Redis and Postgres)', (
   const reminderReplicas = Array.from({ length: 3 }, () => {
     const connection = new Redis(redisUrl());
     connections.push(connection);
-    return new ReminderScheduler(connection, keys, new StreamProducer(connection), { actionsStream: (platform) => `${prefix}:actions:${platform}`, leaseMs: 20_000 }, () => clock);
+    return new ReminderScheduler(connection, keys, new StreamProducer(connection), { actionsStream: (platform, channelId) => new StreamKeys(prefix).actionsFor(platform, channelId), leaseMs: 20_000 }, () => clock);
   });
 
   beforeAll(async () => {
@@ -193,7 +193,7 @@ describe('ChatModules: quotes, counters, giveaways (real Redis and Postgres)', (
   it('!remindme: delivered once across three routers at its time, with limits per viewer', async () => {
     for (const replica of reminderReplicas) replica.on('failed', (error) => expect.unreachable(error.message));
     const posts = async () =>
-      (await redis.xrange(`${prefix}:actions:twitch`, '-', '+')).map(([, fields]) => JSON.parse(fields[fields.indexOf('payload') + 1]!) as ChatAction);
+      (await Promise.all(new StreamKeys(prefix).allActionPartitions('twitch').map((stream) => redis.xrange(stream, '-', '+')))).flat().map(([, fields]) => JSON.parse(fields[fields.indexOf('payload') + 1]!) as ChatAction);
     const stepAll = async (seconds: number) => {
       for (let i = 0; i < seconds; i++) {
         clock += 1_000;

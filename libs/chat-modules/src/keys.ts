@@ -1,4 +1,4 @@
-import type { Platform } from '@parley/contracts';
+import { hashTagOf, type Platform } from '@parley/contracts';
 
 /**
  * Every Redis key the chat modules use, built in one place. The timer schedule's keys share
@@ -18,9 +18,9 @@ export class ChatModuleKeys {
     return `${this.prefix}:{timers}:state`;
   }
 
-  /** Mark that one firing of a timer was published (the firing's idempotency key). */
-  timerFired(member: string, slot: string): string {
-    return `${this.prefix}:timer-fired:${member}:${slot}`;
+  /** Mark that one firing of a timer was published (the firing's idempotency key), in the slot of the actions stream it guards. */
+  timerFired(member: string, slot: string, actionsStream: string): string {
+    return `${this.prefix}:timer-fired:${sameSlotAs(actionsStream)}:${member}:${slot}`;
   }
 
   /** HASH of one platform channel: `lines` (monotonic count of viewers' chat lines), `lastAt` (ms). */
@@ -68,9 +68,9 @@ export class ChatModuleKeys {
     return `${this.prefix}:{community-reminders}:state`;
   }
 
-  /** Mark that one occurrence of a community reminder was posted (the occurrence's idempotency key). */
-  communityReminderSent(member: string, occurrence: string): string {
-    return `${this.prefix}:community-reminder-sent:${member}:${occurrence}`;
+  /** Mark that one occurrence of a community reminder was posted (the occurrence's idempotency key), in the slot of the actions stream it guards. */
+  communityReminderSent(member: string, occurrence: string, actionsStream: string): string {
+    return `${this.prefix}:community-reminder-sent:${sameSlotAs(actionsStream)}:${member}:${occurrence}`;
   }
 
   /** HASH: reminder id → reminder JSON. */
@@ -83,9 +83,9 @@ export class ChatModuleKeys {
     return `${this.prefix}:{reminders}:viewer:${communityId}:${platform}:${userId}`;
   }
 
-  /** Mark that a reminder was posted. */
-  reminderSent(id: string): string {
-    return `${this.prefix}:reminder-sent:${id}`;
+  /** Mark that a reminder was posted, in the slot of the actions stream it guards. */
+  reminderSent(id: string, actionsStream: string): string {
+    return `${this.prefix}:reminder-sent:${sameSlotAs(actionsStream)}:${id}`;
   }
 
   /** The hash tag every viewer's repeats key of one channel shares: one script counts a batch of the channel's lines. */
@@ -97,4 +97,11 @@ export class ChatModuleKeys {
   repeats(communityId: string, platform: Platform, channelId: string, userId: string): string {
     return `${this.prefix}:repeats:${this.repeatsTag(communityId, platform, channelId)}:${userId}`;
   }
+}
+
+/** The hash tag of a bus stream, so a mark published together with it (publish-once) lands in its slot. */
+function sameSlotAs(stream: string): string {
+  const tag = hashTagOf(stream);
+  if (tag === undefined) throw new RangeError(`not a bus stream with a hash tag: ${stream}`);
+  return `{${tag}}`;
 }

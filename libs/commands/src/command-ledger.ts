@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CommandKeys } from '@parley/contracts';
 import type { Redis } from 'ioredis';
 
 export interface ChargeRequest {
@@ -43,6 +44,7 @@ type ScriptedRedis = Redis & {
  */
 export class CommandLedger {
   private readonly redis: ScriptedRedis;
+  private readonly keys: CommandKeys;
 
   constructor(
     redis: Redis,
@@ -51,15 +53,16 @@ export class CommandLedger {
     redis.defineCommand(CHARGE, { numberOfKeys: 4, lua: chargeLua });
     redis.defineCommand(SPEND_BUDGET, { numberOfKeys: 1, lua: spendBudgetLua });
     this.redis = redis as ScriptedRedis;
+    this.keys = new CommandKeys(options.keyPrefix);
   }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
-    const base = `${this.options.keyPrefix}:cmd:${request.communityId}:${request.command}`;
+    const { communityId, command } = request;
     const [status, second, third] = await this.redis[CHARGE](
-      `${base}:cooldown`,
-      `${base}:cooldown:${request.userId}`,
-      `${base}:count`,
-      `${this.options.keyPrefix}:charged:${request.eventId}`,
+      this.keys.cooldown(communityId, command),
+      this.keys.userCooldown(communityId, command, request.userId),
+      this.keys.count(communityId, command),
+      this.keys.charged(communityId, command, request.eventId),
       request.globalCooldownMs,
       request.userCooldownMs,
       request.bypassCooldown ? '1' : '0',
@@ -77,8 +80,7 @@ export class CommandLedger {
    * up to twice the limit at a window edge is harmless, and it costs two O(1) commands.
    */
   async spendAnswerBudget(communityId: string, authorKey: string, limit: number, windowMs: number): Promise<boolean> {
-    const key = `${this.options.keyPrefix}:answers:${communityId}:${authorKey}`;
-    return (await this.redis[SPEND_BUDGET](key, windowMs)) <= limit;
+    return (await this.redis[SPEND_BUDGET](this.keys.answers(communityId, authorKey), windowMs)) <= limit;
   }
 
   /**
@@ -86,12 +88,11 @@ export class CommandLedger {
    * community every `intervalSeconds`, so the notices cannot become spam themselves.
    */
   async claimCooldownNotice(communityId: string, userId: string, intervalSeconds: number): Promise<boolean> {
-    const key = `${this.options.keyPrefix}:cooldown-notice:${communityId}:${userId}`;
-    return (await this.redis.set(key, '1', 'EX', intervalSeconds, 'NX')) === 'OK';
+    return (await this.redis.set(this.keys.cooldownNotice(communityId, userId), '1', 'EX', intervalSeconds, 'NX')) === 'OK';
   }
 
   /** The counter's current value (0 when never run). */
   async count(communityId: string, command: string): Promise<number> {
-    return Number((await this.redis.get(`${this.options.keyPrefix}:cmd:${communityId}:${command}:count`)) ?? 0);
+    return Number((await this.redis.get(this.keys.count(communityId, command))) ?? 0);
   }
 }

@@ -89,13 +89,15 @@ export class CommunityStats {
     const batch = this.pending;
     this.pending = new Map();
     this.pendingSize = 0;
-    const pipeline = this.redis.pipeline();
+    // Not one pipeline: on Redis Cluster the communities' hashes live on different nodes. The
+    // connection auto-pipelines on a single Redis, so these go out in one round trip there.
+    const writes: Promise<unknown>[] = [];
     for (const [communityId, counts] of batch) {
       const key = this.key(communityId);
-      for (const field of ['commandsRun', 'answers', 'errors'] as const) if (counts[field] > 0) pipeline.hincrby(key, field, counts[field]);
-      if (counts.lastSeen.size > 0) pipeline.hset(key, Object.fromEntries([...counts.lastSeen].map(([channel, at]) => [`lastSeen:${channel}`, new Date(at).toISOString()])));
+      for (const field of ['commandsRun', 'answers', 'errors'] as const) if (counts[field] > 0) writes.push(this.redis.hincrby(key, field, counts[field]));
+      if (counts.lastSeen.size > 0) writes.push(this.redis.hset(key, Object.fromEntries([...counts.lastSeen].map(([channel, at]) => [`lastSeen:${channel}`, new Date(at).toISOString()]))));
     }
-    await pipeline.exec();
+    await Promise.all(writes);
   }
 
   /**

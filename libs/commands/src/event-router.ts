@@ -92,9 +92,10 @@ export class EventRouter extends EventEmitter<EventRouterEvents> {
     const decision = (await this.options.modules?.inspect(event, config)) ?? (await this.engine.decide(event, config));
     if (decision.actions.length === 0) return void report(decision.outcome);
     const written = await this.publisher.publishOnce(
-      this.options.keys.key('handled', event.id),
+      // The mark and the actions partition share the event channel's hash tag: one slot, one script.
+      this.options.keys.handled(event.platform, event.channel.id, event.id),
       this.markTtlSeconds,
-      decision.actions.map((action: ChatAction) => ({ stream: this.options.keys.actions(action.platform), payload: action })),
+      decision.actions.map((action: ChatAction) => ({ stream: this.options.keys.actionsFor(action.platform, action.channel.id), payload: action })),
     );
     report(written ? decision.outcome : 'duplicate');
   }

@@ -49,10 +49,25 @@ function integer(min: number, max: number, defaultValue: number | undefined, exp
   return expecting(z.preprocess(emptyAsUnset, field), expects);
 }
 
-/** `REDIS_URL`: required unless a default is given; `redis://` or `rediss://` (TLS). */
+/**
+ * `REDIS_URL`: required unless a default is given; `redis://` or `rediss://` (TLS) for one
+ * Redis (or a Sentinel-fronted address), `redis+cluster://` or `rediss+cluster://` with a
+ * comma-separated list of seed nodes (`host:port,host:port`) for Redis Cluster.
+ */
 export function redisUrl(defaultValue?: string) {
-  const base = z.string().refine(urlWithProtocol(['redis:', 'rediss:']));
-  return expecting(defaultValue === undefined ? base : z.preprocess(emptyAsUnset, base.default(defaultValue)), 'a redis:// or rediss:// URL');
+  const base = z.string().refine((value) => urlWithProtocol(['redis:', 'rediss:'])(value) || isClusterUrl(value));
+  return expecting(
+    defaultValue === undefined ? base : z.preprocess(emptyAsUnset, base.default(defaultValue)),
+    'a redis:// or rediss:// URL, or redis+cluster://host:port,host:port',
+  );
+}
+
+const CLUSTER_URL = /^rediss?\+cluster:\/\/(?:[^@/]*@)?((?:[^,:/@]+:\d{1,5})(?:,[^,:/@]+:\d{1,5})*)\/?$/;
+
+/** `redis+cluster://[user:password@]host:port,host:port`: at least one seed node, each with its port. */
+function isClusterUrl(value: string): boolean {
+  const match = CLUSTER_URL.exec(value);
+  return match !== null && match[1]!.split(',').every((node) => Number(node.split(':')[1]) >= 1 && Number(node.split(':')[1]) <= 65_535);
 }
 
 /** `DATABASE_URL`: required unless a default is given; `postgres://` or `postgresql://`. */

@@ -69,13 +69,20 @@ describe('loadConfig', () => {
   it('names a missing variable and what it expects', () => {
     const { REDIS_URL: _omitted, ...env } = valid;
     const error = errorOf(() => loadConfig(Schema, env));
-    expect(error.message).toBe('Invalid configuration: REDIS_URL is required (a redis:// or rediss:// URL)');
-    expect(error.issues).toEqual([{ variable: 'REDIS_URL', problem: 'is required (a redis:// or rediss:// URL)' }]);
+    expect(error.message).toBe('Invalid configuration: REDIS_URL is required (a redis:// or rediss:// URL, or redis+cluster://host:port,host:port)');
+    expect(error.issues).toEqual([{ variable: 'REDIS_URL', problem: 'is required (a redis:// or rediss:// URL, or redis+cluster://host:port,host:port)' }]);
+  });
+
+  it('takes a Redis Cluster URL with its seed nodes, and names one without a port', () => {
+    expect(loadConfig(Schema, { ...valid, REDIS_URL: 'redis+cluster://:secret@10.0.0.1:7000,10.0.0.2:7001' }).REDIS_URL).toBe('redis+cluster://:secret@10.0.0.1:7000,10.0.0.2:7001');
+    expect(errorOf(() => loadConfig(Schema, { ...valid, REDIS_URL: 'redis+cluster://10.0.0.1,10.0.0.2:7001' })).message).toBe(
+      'Invalid configuration: REDIS_URL must be a redis:// or rediss:// URL, or redis+cluster://host:port,host:port',
+    );
   });
 
   it('rejects a malformed URL and a URL of the wrong kind', () => {
     expect(errorOf(() => loadConfig(Schema, { ...valid, REDIS_URL: 'not a url' })).message).toBe(
-      'Invalid configuration: REDIS_URL must be a redis:// or rediss:// URL',
+      'Invalid configuration: REDIS_URL must be a redis:// or rediss:// URL, or redis+cluster://host:port,host:port',
     );
     expect(errorOf(() => loadConfig(Schema, { ...valid, DATABASE_URL: 'mysql://db/parley' })).message).toBe(
       'Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL',
@@ -88,7 +95,7 @@ describe('loadConfig', () => {
     );
     expect(error.message).not.toContain('\n');
     expect(error.message).toBe(
-      'Invalid configuration: REDIS_URL is required (a redis:// or rediss:// URL); ' +
+      'Invalid configuration: REDIS_URL is required (a redis:// or rediss:// URL, or redis+cluster://host:port,host:port); ' +
         'PORT must be an integer between 1 and 65535; ' +
         'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; ' +
         'PARLEY_KEY_PREFIX must be lowercase letters, digits, ":", "_" or "-" (at most 64); ' +
@@ -122,7 +129,7 @@ describe('loadConfig', () => {
     const error = errorOf(() =>
       loadConfig(z.object({ REDIS_URL: redisUrl(), TOKEN: z.string().regex(/^oauth:/) }), { REDIS_URL: secretUrl, TOKEN: secretToken }),
     );
-    expect(error.message).toContain('REDIS_URL must be a redis:// or rediss:// URL');
+    expect(error.message).toContain('REDIS_URL must be a redis:// or rediss:// URL, or redis+cluster://host:port,host:port');
     expect(error.message).toContain('TOKEN must be');
     expect(error.message).not.toContain('hunter2');
     expect(error.message).not.toContain(secretToken);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ContractError, StreamKeys, chatActionId, decodeChatAction, decodeChatEvent } from './index.js';
+import { CommandKeys, ContractError, ShardingKeys, StreamKeys, chatActionId, decodeChatAction, decodeChatEvent, hashTagOf } from './index.js';
 
 const event = {
   v: 1,
@@ -47,5 +47,44 @@ describe('contracts', () => {
     const used = new Set(Array.from({ length: 200 }, (_, i) => keys.eventStreamFor('twitch', String(i))));
     expect(used).toEqual(new Set(keys.allEventPartitions()));
     expect(keys.eventPartition(3)).toBe('t:events:{3}');
+  });
+});
+
+describe('the key layout rule (Redis Cluster: keys one script touches share a hash tag)', () => {
+  const keys = new StreamKeys('parley', 8);
+
+  it('puts a channel’s events, actions, publish-once marks, dead letters and consumer heartbeats in one tag', () => {
+    const tag = hashTagOf(keys.eventStreamFor('twitch', 'room-1'));
+    for (const key of [
+      keys.actionsFor('twitch', 'room-1'),
+      keys.handled('twitch', 'room-1', 'twitch:m1'),
+      keys.seen('twitch', 'room-1', 'twitch:m1'),
+      keys.deadLetterFor(keys.eventStreamFor('twitch', 'room-1')),
+      keys.consumers('router', keys.eventStreamFor('twitch', 'room-1')),
+    ]) {
+      expect(hashTagOf(key)).toBe(tag);
+    }
+  });
+
+  it('spreads the partitions over distinct tags, one per partition, shared by events and every platform’s actions', () => {
+    const tags = keys.allEventPartitions().map(hashTagOf);
+    expect(new Set(tags).size).toBe(8);
+    expect(keys.allActionPartitions('youtube').map(hashTagOf)).toEqual(tags);
+    expect(keys.allDeadLetterStreams().map(hashTagOf)).toEqual(tags);
+  });
+
+  it('tags a command’s cooldowns, counter and charge marks together, and a lease with its fence', () => {
+    const commands = new CommandKeys('parley');
+    const tag = hashTagOf(commands.count('c1', 'ping'));
+    expect([commands.cooldown('c1', 'ping'), commands.userCooldown('c1', 'ping', 'u1'), commands.charged('c1', 'ping', 'e1')].map(hashTagOf)).toEqual([tag, tag, tag]);
+    const sharding = new ShardingKeys('parley');
+    expect(hashTagOf(sharding.fence('twitch:room-1'))).toBe(hashTagOf(sharding.lease('twitch:room-1')));
+    expect(hashTagOf(sharding.assignment('twitch'))).toBe(hashTagOf(sharding.lease(sharding.leaderLease)));
+  });
+
+  it('refuses to derive a slot-mate of a stream without a hash tag', () => {
+    expect(() => keys.deadLetterFor('parley:untagged')).toThrow(RangeError);
+    expect(hashTagOf('a:{}:b')).toBeUndefined();
+    expect(hashTagOf('a:{x}:{y}')).toBe('x');
   });
 });

@@ -38,14 +38,14 @@ export function createActionDelivery(deps: ActionDeliveryDeps): { delivery: Outb
   });
   const group = `ingest-${platform}`;
   const consumer = new StreamConsumer(deps.redis, {
-    streams: [keys.actions(platform)],
+    streams: keys.allActionPartitions(platform),
     group,
     consumer: config.INGEST_CONSUMER_NAME,
-    deadLetterStream: keys.deadLetter(),
+    deadLetterStream: (stream) => keys.deadLetterFor(stream),
     handler: (entry) => delivery.handle(entry),
     claimIdleMs: config.INGEST_CLAIM_IDLE_MS,
     batchSize: config.INGEST_BATCH_SIZE,
-    liveness: { key: ingestKeys.consumers(group), ttlMs: config.INGEST_CONSUMER_TTL_MS },
+    liveness: { key: (stream) => keys.consumers(group, stream), ttlMs: config.INGEST_CONSUMER_TTL_MS },
   });
   return { delivery, consumer };
 }

@@ -87,7 +87,7 @@ export class ChatIngest<Frame> extends EventEmitter<ChatIngestEvents> {
    */
   async publish(event: ChatEvent): Promise<boolean> {
     try {
-      const fresh = await this.producer.publishOnce(this.keys.seen(event.id), this.options.dedupeTtlSeconds, [
+      const fresh = await this.producer.publishOnce(this.keys.seen(event), this.options.dedupeTtlSeconds, [
         { stream: this.streams.eventStreamFor(event.platform, event.channel.id), payload: event },
       ]);
       if (fresh) this.emit('ingested', { kind: event.kind });

@@ -83,7 +83,7 @@ function entry(text: string, overrides: Partial<ChatAction> = {}): BusEntry {
     eventReceivedAt: new Date().toISOString(),
     ...overrides,
   };
-  return { stream: keys.actions('youtube'), id: '0-1', payload: action, deliveryCount: 1 };
+  return { stream: keys.actionsFor('youtube', action.channel.id), id: '0-1', payload: action, deliveryCount: 1 };
 }
 
 describe('OutboundDelivery with an HTTP-shaped platform (no Twitch anywhere)', () => {
@@ -96,7 +96,7 @@ describe('OutboundDelivery with an HTTP-shaped platform (no Twitch anywhere)', (
     expect(platform.maxInFlight).toBe(1);
     expect(outcomes.filter((o) => o.outcome === 'sent')).toHaveLength(20);
     expect(outcomes.filter((o) => o.outcome === 'duplicate')).toHaveLength(20);
-    expect(await redis.get(ingestKeys.delivery((entries[0]!.payload as ChatAction).id))).toBe('sent');
+    expect(await redis.get(ingestKeys.delivery(entries[0]!.payload as ChatAction))).toBe('sent');
   });
 
   it('retries a "later" refusal with its reason, and hands the action back to the bus when the wait would be too long', async () => {
@@ -116,7 +116,7 @@ describe('OutboundDelivery with an HTTP-shaped platform (no Twitch anywhere)', (
       { outcome: 'deferred', kind: 'say', reason: 'slowMode' },
     ]);
     // Released, not settled: the redelivery sends it.
-    expect(await redis.get(ingestKeys.delivery((later.payload as ChatAction).id))).toBeNull();
+    expect(await redis.get(ingestKeys.delivery(later.payload as ChatAction))).toBeNull();
     await delivery.handle(later);
     expect(platform.created.map((message) => message.text)).toEqual(['soon', 'much later']);
   });

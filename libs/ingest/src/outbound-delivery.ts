@@ -116,7 +116,7 @@ export class OutboundDelivery extends EventEmitter<OutboundDeliveryEvents> {
     if (action.eventReceivedAt && Date.now() - Date.parse(action.eventReceivedAt) > this.options.maxActionAgeMs) {
       return this.report({ outcome: 'expired', kind });
     }
-    const state = await this.redis.get(this.keys.delivery(action.id));
+    const state = await this.redis.get(this.keys.delivery(action));
     if (state !== null && !state.startsWith('sending:')) return this.report({ outcome: 'duplicate', kind });
 
     const deadline = Date.now() + this.options.sendWaitMs;
@@ -154,7 +154,7 @@ export class OutboundDelivery extends EventEmitter<OutboundDeliveryEvents> {
   /** One attempt inside the connection's lane: mark, send, confirm, settle. */
   private async attempt(action: ChatAction, connection: number): Promise<Attempt> {
     const { kind } = action;
-    const mark = this.keys.delivery(action.id);
+    const mark = this.keys.delivery(action);
     const token = randomUUID();
     const { deliveryStateTtlSeconds: ttl, onAmbiguous, repeatRefusal, maxVariantAttempts, confirmTimeoutMs } = this.options;
     const lastText = this.keys.lastText(this.adapter.platform, this.options.identity, action.channel.name);

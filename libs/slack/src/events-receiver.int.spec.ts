@@ -29,7 +29,7 @@ const receiver = new SlackEventsReceiver({
     const delay = publishDelayMs;
     publishDelayMs = 0;
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
-    return producer.publishOnce(keys.key('seen', event.id), 3_600, [{ stream: keys.eventStreamFor('slack', event.channel.id), payload: event }]);
+    return producer.publishOnce(keys.seen('slack', event.channel.id, event.id), 3_600, [{ stream: keys.eventStreamFor('slack', event.channel.id), payload: event }]);
   },
 });
 let workspace: ReturnType<SlackFake['install']>;

@@ -73,7 +73,7 @@ function entry(channel: string, text: string, overrides: Partial<ChatAction> = {
     eventReceivedAt: new Date().toISOString(),
     ...overrides,
   };
-  return { stream: keys.actions('twitch'), id: '0-1', payload: action, deliveryCount: 1 };
+  return { stream: keys.actionsFor('twitch', action.channel.id), id: '0-1', payload: action, deliveryCount: 1 };
 }
 
 const linesFor = (target: string) => fake.sentMessages().filter((record) => record.replyParentMsgId === target);
@@ -163,7 +163,7 @@ describe('the Twitch IRC adapter under the ingest kit, against the TMI fake', ()
     const refused = entry('refusing', 'hello');
     await expect(delivery.handle(refused)).rejects.toThrow(new PermanentError('refused by twitch: msg_followersonly'));
     expect(outcomes.at(-1)).toEqual({ outcome: 'refused', kind: 'reply', reason: 'msg_followersonly' });
-    expect(await redis.get(ingestKeys.delivery((refused.payload as ChatAction).id))).toBe('refused');
+    expect(await redis.get(ingestKeys.delivery(refused.payload as ChatAction))).toBe('refused');
     // Redelivered: settled, not tried again.
     await delivery.handle(refused);
     expect(linesFor((refused.payload as ChatAction).targetMessageId!)).toHaveLength(1);
@@ -172,15 +172,15 @@ describe('the Twitch IRC adapter under the ingest kit, against the TMI fake', ()
   it('drops, counts and dead-letters an action found being sent by a process that died (at most once)', async () => {
     const { delivery, outcomes } = await pod([CHANNEL]);
     const orphan = entry(CHANNEL, 'was in flight');
-    await redis.set(ingestKeys.delivery((orphan.payload as ChatAction).id), 'sending:dead-process-token', 'EX', 60);
+    await redis.set(ingestKeys.delivery(orphan.payload as ChatAction), 'sending:dead-process-token', 'EX', 60);
     await expect(delivery.handle(orphan)).rejects.toBeInstanceOf(PermanentError);
     expect(outcomes.at(-1)).toMatchObject({ outcome: 'ambiguous', kind: 'reply' });
     expect(linesFor((orphan.payload as ChatAction).targetMessageId!)).toEqual([]);
-    expect(await redis.get(ingestKeys.delivery((orphan.payload as ChatAction).id))).toBe('ambiguous');
+    expect(await redis.get(ingestKeys.delivery(orphan.payload as ChatAction))).toBe('ambiguous');
 
     const resend = await pod([CHANNEL], { onAmbiguous: 'resend' });
     const other = entry(CHANNEL, 'was in flight too');
-    await redis.set(ingestKeys.delivery((other.payload as ChatAction).id), 'sending:dead-process-token', 'EX', 60);
+    await redis.set(ingestKeys.delivery(other.payload as ChatAction), 'sending:dead-process-token', 'EX', 60);
     await resend.delivery.handle(other);
     expect(resend.outcomes.map((o) => o.outcome)).toEqual(['retried', 'sent']);
     expect(linesFor((other.payload as ChatAction).targetMessageId!)).toHaveLength(1);

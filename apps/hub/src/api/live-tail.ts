@@ -1,4 +1,4 @@
-import { EntryField } from '@parley/bus';
+import { EntryField, readGroups } from '@parley/bus';
 import type { Platform, StreamKeys } from '@parley/contracts';
 import { PLATFORMS } from '@parley/contracts';
 import type { Redis } from 'ioredis';
@@ -137,14 +137,18 @@ export class LiveTails {
   async run(reserved: TailSlot, channels: () => Promise<Set<string>>, sink: TailSink, signal: AbortSignal): Promise<void> {
     const slot = reserved as Held;
     if (slot.stopped) return;
-    const connection = this.redis.duplicate({ lazyConnect: false, maxRetriesPerRequest: 1 });
+    // ioredis's Cluster client duplicates with other arguments (startup nodes first).
+    const connection = this.redis.isCluster ? this.redis.duplicate() : this.redis.duplicate({ lazyConnect: false, maxRetriesPerRequest: 1 });
     connection.on('error', () => undefined);
     slot.onStop = () => connection.disconnect();
     const stop = () => slot.stop();
     signal.addEventListener('abort', stop, { once: true });
     const heartbeat = setInterval(() => sink.comment('keep-alive'), this.options.heartbeatMs);
-    const streams = [...this.keys.allEventPartitions(), ...PLATFORMS.map((platform: Platform) => this.keys.actions(platform))];
-    const actionStreams = new Set(PLATFORMS.map((platform) => this.keys.actions(platform)));
+    const actionStreams = new Set(PLATFORMS.flatMap((platform: Platform) => this.keys.allActionPartitions(platform)));
+    const streams = [...this.keys.allEventPartitions(), ...actionStreams];
+    // One XREAD reads one slot on Redis Cluster: there each slot's streams are read in turn, sharing the block time.
+    const groups = readGroups(this.redis, streams);
+    const blockMs = Math.max(1, Math.floor(this.options.blockMs / groups.length));
     try {
       // Only what arrives from now on (by Redis's clock, which stamps the ids); then each
       // stream resumes after its own last entry, so nothing between two reads is missed.
@@ -160,10 +164,15 @@ export class LiveTails {
           owned = await channels();
           refreshedAt = Date.now();
         }
-        const reply = (await connection.xread('COUNT', 100, 'BLOCK', this.options.blockMs, 'STREAMS', ...streams, ...streams.map((stream) => cursors.get(stream)!))) as
-          | Array<[string, Array<[string, string[]]>]>
-          | null;
-        for (const [stream, entries] of reply ?? []) {
+        const replies = [];
+        for (const group of groups) {
+          replies.push(
+            ...(((await connection.xread('COUNT', 100, 'BLOCK', blockMs, 'STREAMS', ...group, ...group.map((stream) => cursors.get(stream)!))) as Array<
+              [string, Array<[string, string[]]>]
+            > | null) ?? []),
+          );
+        }
+        for (const [stream, entries] of replies) {
           for (const [id, fields] of entries) {
             cursors.set(stream, id);
             const payload = fields[fields.indexOf(EntryField.payload) + 1];

@@ -42,7 +42,7 @@ describe('CommunityReminderScheduler (real Redis and Postgres, three replicas)',
       moduleKeys,
       new ChatModuleRepository(database.pool),
       publisher ? publisher(producer) : producer,
-      { actionsStream: (platform) => keys.actions(platform), leaseMs: 20_000, syncMs: 3_600_000 },
+      { actionsStream: (platform, channelId) => keys.actionsFor(platform, channelId), leaseMs: 20_000, syncMs: 3_600_000 },
       () => clock,
     );
     return scheduler;
@@ -57,7 +57,7 @@ describe('CommunityReminderScheduler (real Redis and Postgres, three replicas)',
   }
 
   async function posts(): Promise<ChatAction[]> {
-    const entries = await redis.xrange(keys.actions('twitch'), '-', '+');
+    const entries = (await Promise.all(keys.allActionPartitions('twitch').map((stream) => redis.xrange(stream, '-', '+')))).flat();
     return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('payload') + 1]!) as ChatAction);
   }
 

@@ -23,7 +23,7 @@ export interface CommunityReminderSchedulerOptions {
   /** An occurrence found later than this (every router was down) is skipped, not posted late. */
   maxLatenessMs: number;
   batchSize: number;
-  actionsStream(platform: ReminderPlacement['platform']): string;
+  actionsStream(platform: ReminderPlacement['platform'], channelId: string): string;
 }
 
 export const DefaultCommunityReminderSchedulerOptions: Omit<CommunityReminderSchedulerOptions, 'actionsStream'> = {
@@ -176,8 +176,9 @@ export class CommunityReminderScheduler extends EventEmitter<CommunityReminderEv
     };
     // The mark outlives any takeover of the lease and any lateness by far.
     const markTtlSeconds = Math.ceil((options.leaseMs + options.maxLatenessMs) / 1_000) * 2;
-    const written = await this.publisher.publishOnce(this.keys.communityReminderSent(member, occurrence), markTtlSeconds, [
-      { stream: options.actionsStream(placement.platform), payload: action },
+    const stream = options.actionsStream(placement.platform, placement.platformChannelId);
+    const written = await this.publisher.publishOnce(this.keys.communityReminderSent(member, occurrence, stream), markTtlSeconds, [
+      { stream, payload: action },
     ]);
     await this.redis[COMPLETE](this.keys.communityReminderDue(), this.keys.communityReminderState(), member, occurrence, following ?? '');
     this.emit('posted', { ...which, duplicate: !written });

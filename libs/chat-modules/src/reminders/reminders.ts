@@ -22,7 +22,7 @@ export interface ReminderSchedulerOptions {
   /** How long a claimed delivery is held before another router may take it over. */
   leaseMs: number;
   batchSize: number;
-  actionsStream(platform: Platform): string;
+  actionsStream(platform: Platform, channelId: string): string;
 }
 
 export const DefaultReminderSchedulerOptions: Omit<ReminderSchedulerOptions, 'actionsStream'> = { tickMs: 1_000, leaseMs: 30_000, batchSize: 50 };
@@ -114,8 +114,9 @@ export class ReminderScheduler extends EventEmitter<ReminderSchedulerEvents> {
         text: sanitizeForPlatform(`@${reminder.user} reminder: ${reminder.text}`, reminder.platform),
         causedBy: `reminder:${id}`.slice(0, 200),
       };
-      const written = await this.publisher.publishOnce(this.keys.reminderSent(id), Math.ceil((this.options.leaseMs * 4) / 1_000), [
-        { stream: this.options.actionsStream(reminder.platform), payload: action },
+      const stream = this.options.actionsStream(reminder.platform, reminder.channel.id);
+      const written = await this.publisher.publishOnce(this.keys.reminderSent(id, stream), Math.ceil((this.options.leaseMs * 4) / 1_000), [
+        { stream, payload: action },
       ]);
       await this.redis[COMPLETE](this.keys.reminderDue(), this.keys.reminderItems(), reminder.viewerKey, id);
       this.emit('delivered', { id, duplicate: !written });

@@ -46,7 +46,7 @@ describe('TimerScheduler (real Redis and Postgres, three replicas)', () => {
       new ChatModuleRepository(database.pool),
       new ChatLines(connection, moduleKeys, {}, () => clock),
       publisher ? publisher(producer) : producer,
-      { actionsStream: (platform) => keys.actions(platform), leaseMs: 20_000, recheckMs: 5_000, spacingMs: 30_000, syncMs: 3_600_000 },
+      { actionsStream: (platform, channelId) => keys.actionsFor(platform, channelId), leaseMs: 20_000, recheckMs: 5_000, spacingMs: 30_000, syncMs: 3_600_000 },
       () => clock,
     );
     scheduler.on('failed', (error) => {
@@ -72,7 +72,7 @@ describe('TimerScheduler (real Redis and Postgres, three replicas)', () => {
   }
 
   async function posts(): Promise<ChatAction[]> {
-    const entries = await redis.xrange(keys.actions('twitch'), '-', '+');
+    const entries = (await Promise.all(keys.allActionPartitions('twitch').map((stream) => redis.xrange(stream, '-', '+')))).flat();
     return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('payload') + 1]!) as ChatAction);
   }
 

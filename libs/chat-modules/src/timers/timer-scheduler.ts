@@ -36,7 +36,7 @@ export interface TimerSchedulerOptions {
   /** Due timers claimed per tick. */
   batchSize: number;
   /** Actions stream of a platform (`StreamKeys.actions`). */
-  actionsStream(platform: TimerPlacement['platform']): string;
+  actionsStream(platform: TimerPlacement['platform'], channelId: string): string;
 }
 
 export const DefaultTimerSchedulerOptions: Omit<TimerSchedulerOptions, 'actionsStream'> = {
@@ -187,8 +187,9 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
     };
     // The mark outlives any takeover of the lease by far.
     const markTtlSeconds = Math.ceil((placement.intervalSeconds * 1_000 + options.leaseMs) / 1_000) * 2;
-    const written = await this.publisher.publishOnce(this.keys.timerFired(member, slot), markTtlSeconds, [
-      { stream: options.actionsStream(placement.platform), payload: action },
+    const stream = options.actionsStream(placement.platform, placement.platformChannelId);
+    const written = await this.publisher.publishOnce(this.keys.timerFired(member, slot, stream), markTtlSeconds, [
+      { stream, payload: action },
     ]);
     await this.redis[COMPLETE](this.keys.timerDue(), this.keys.timerState(), member, slot, this.now() + placement.intervalSeconds * 1_000);
     this.emit('fired', { ...which, slot, duplicate: !written });
