@@ -204,7 +204,7 @@ describe('crafted cursors', () => {
       .routes.routes()
       .filter((route) => route.method === 'GET' && (route.query as { shape?: Record<string, unknown> } | undefined)?.shape?.cursor);
     expect(lists.map((route) => route.operationId).sort()).toEqual(
-      ['list-api-keys', 'list-audit-log', 'list-channels', 'list-commands', 'list-communities', 'list-counters', 'list-module-settings', 'list-quotes', 'list-timers', 'list-webhook-modules'].sort(),
+      ['list-api-keys', 'list-audit-log', 'list-channels', 'list-commands', 'list-communities', 'list-counters', 'list-module-settings', 'list-quotes', 'list-reminders', 'list-timers', 'list-webhook-modules'].sort(),
     );
     const cursors = [...crafted.map(encode), ...randomCursors(18, 15), '%%%', '==', 'a'];
     for (const route of lists) {

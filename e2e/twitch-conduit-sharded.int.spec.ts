@@ -131,10 +131,13 @@ describe('Twitch EventSub conduit, sharded over three pods', () => {
 
   /** Every id published exactly once, and answered at most once (answered once unless its answer's outcome was unknown: dead-lettered). */
   async function expectEachReadOnceAndAnsweredOnce(ids: string[]) {
-    const published = await eventually(async () => {
-      const counts = await publishedEvents();
-      return ids.every((id) => counts.has(`twitch:${id}`)) ? counts : undefined;
-    }, 30_000, 'every message on the bus');
+    let published = new Map<string, number>();
+    // A generous deadline (a busy machine), then the ids still missing, named: the evidence of a loss.
+    await eventually(async () => {
+      published = await publishedEvents();
+      return ids.every((id) => published.has(`twitch:${id}`)) ? true : undefined;
+    }, 90_000, 'every message on the bus').catch(() => undefined);
+    expect(ids.filter((id) => !published.has(`twitch:${id}`))).toEqual([]);
     const twice = ids.filter((id) => published.get(`twitch:${id}`) !== 1);
     expect(twice).toEqual([]);
     const answers = () => {
@@ -179,7 +182,7 @@ describe('Twitch EventSub conduit, sharded over three pods', () => {
     expect(perPod.reduce((sum, count) => sum + count, 0)).toBe(SHARDS);
     expect(undeliverable).toBe(0);
     console.info(`conduit SIGKILL: ${talk.ids.length} messages, shards taken over in ${takeoverMs} ms (lease ${LEASE_TTL_MS} ms), ${retried} notifications retried on another shard, ${unanswered} answers dropped as ambiguous`);
-  }, 120_000);
+  }, 240_000);
 
   it('session_reconnect moves a shard to a new socket with no gap', async () => {
     const before = shards().find((shard) => shard.id === '0')!;
@@ -196,5 +199,5 @@ describe('Twitch EventSub conduit, sharded over three pods', () => {
     expect(shards().find((shard) => shard.id === '0')).toMatchObject({ status: 'enabled', sessionId: before.sessionId });
     expect(retried).toBe(retriedBefore);
     expect(undeliverable).toBe(0);
-  }, 120_000);
+  }, 240_000);
 });
