@@ -6,10 +6,11 @@ import {
   ChatIngest,
   ConnectionHealth,
   IngestKeys,
-  createActionDelivery,
+  IngestRunner,
   SendBudget,
   SharedTokenProvider,
   StaticAuthProvider,
+  createActionDelivery,
   type AuthProvider,
   type PlatformAdapter,
 } from '@parley/ingest';
@@ -35,7 +36,6 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { IngestTwitchConfig } from './config.js';
 import { IngestTwitchMetrics } from './ingest-twitch.metrics.js';
-import { IngestTwitchRunner } from './ingest-twitch.runner.js';
 
 /** Wires Twitch chat ⇄ the bus: the Twitch IRC adapter under the ingest kit. */
 @Module({})
@@ -138,17 +138,18 @@ export class IngestTwitchModule {
       connectionHealth.assertFresh(config.INGEST_MAX_SILENCE_MS);
     });
     const metrics = new IngestTwitchMetrics(registry, { pool, eventSub: eventSub?.adapter ?? null, connectionHealth, ingest, delivery, consumer, shardMember, auth }, logger);
-    const runner = new IngestTwitchRunner({
+    const runner = new IngestRunner({
+      platform: 'twitch',
       redis,
       adapter,
       ingest,
       consumer,
       channels: config.TWITCH_CHANNELS,
       shardMember,
-      auth,
-      appToken: eventSub?.appToken ?? null,
+      // The bot's refreshing user token, and the app access token of the EventSub transport.
+      tokens: [auth, eventSub?.appToken ?? null].filter((token) => token !== null),
       // A fixed channel list runs every conduit shard here; otherwise the shard manager hands them out.
-      beforeJoin: eventSub && !shardMember ? () => Promise.all(allShards(config.TWITCH_CONDUIT_SHARDS).map((shard) => eventSub.adapter.startShard(shard))).then(() => undefined) : undefined,
+      ...(eventSub && !shardMember && { beforeJoin: () => Promise.all(allShards(config.TWITCH_CONDUIT_SHARDS).map((shard) => eventSub.adapter.startShard(shard))).then(() => undefined) }),
       logger,
     });
     startup.dependsOn('redis', redisReady).step('join twitch channels', ['redis'], () => runner.start());
@@ -158,7 +159,7 @@ export class IngestTwitchModule {
       imports: [ObservabilityModule.forRoot({ registry, health })],
       providers: [
         { provide: IngestTwitchMetrics, useValue: metrics },
-        { provide: IngestTwitchRunner, useValue: runner },
+        { provide: IngestRunner, useValue: runner },
       ],
     };
   }

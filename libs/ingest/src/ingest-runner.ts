@@ -22,6 +22,8 @@ export interface IngestRunnerDeps {
   shardMember: ShardMember | null;
   /** Shared tokens kept fresh in the background while the pod runs (`SharedTokenProvider`). */
   tokens: Array<{ start(): void; stop(): void }>;
+  /** Runs after connecting, before any channel is taken (Twitch's EventSub with a fixed list: start every conduit shard). */
+  beforeJoin?: () => Promise<void>;
   logger: RunnerLogger;
 }
 
@@ -36,9 +38,10 @@ export class IngestRunner {
 
   /** A start-up step: runs once Redis answers. */
   async start(): Promise<void> {
-    const { platform, adapter, consumer, channels, shardMember, tokens, logger } = this.deps;
+    const { platform, adapter, consumer, channels, shardMember, tokens, beforeJoin, logger } = this.deps;
     for (const token of tokens) token.start();
     await adapter.connect();
+    await beforeJoin?.();
     if (shardMember) {
       shardMember.on('error', (error) => logger.warn({ err: error.message }, 'sharding error'));
       shardMember.on('lost', (unit) => logger.warn({ channel: unit.name }, 'channel lease lost: parted'));
