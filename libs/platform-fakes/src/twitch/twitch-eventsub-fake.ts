@@ -328,7 +328,10 @@ export class TwitchEventSubFake extends EventEmitter<TwitchEventSubFakeEvents> {
   /** Writes a frame to the next enabled shard of its conduit (not the one it failed on). */
   private deliver(frame: Notification, notOn: string | undefined): void {
     const conduit = frame.conduitId ? this.conduits.get(frame.conduitId) : undefined;
-    const candidates = conduit?.shards.filter((shard) => shard.status === 'enabled' && shard.sessionId !== notOn && this.sessions.has(shard.sessionId!)) ?? [];
+    // A socket already closing (its peer gone, the close event not yet here) is no candidate:
+    // a frame written to it would be dropped without being remembered for the retry.
+    const candidates =
+      conduit?.shards.filter((shard) => shard.status === 'enabled' && shard.sessionId !== notOn && this.sessions.get(shard.sessionId!)?.socket.readyState === WebSocket.OPEN) ?? [];
     if (!conduit || candidates.length === 0) return void this.emit('undeliverable', { messageId: frame.metadata.message_id });
     const shard = candidates[conduit.next++ % candidates.length]!;
     const session = this.sessions.get(shard.sessionId!)!;
