@@ -48,6 +48,9 @@ export class IngestDiscordModule {
             handover: 'break-before-make',
           });
     const connectionHealth = new ConnectionHealth();
+    // A connection is a gateway shard (its id): one handed away or lost stops being reported,
+    // or its age would grow here for good and read as a silent connection.
+    for (const change of ['released', 'lost'] as const) shardMember?.on(change, (unit) => connectionHealth.forget(Number.parseInt(unit.id, 10)));
     ingest = new ChatIngest(adapter, new StreamProducer(redis), keys, ingestKeys, connectionHealth);
     const limiter = new SlidingWindowRateLimiter(redis, { keyPrefix: keys.key('ratelimit') });
     const budget = new SendBudget(limiter, (identity, channel) => ingestKeys.sendBudget('discord', identity, channel), {
