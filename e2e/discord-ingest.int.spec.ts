@@ -158,7 +158,7 @@ describe('Discord ingest against the fake, as processes', () => {
   // Skipped: fails about one full-suite run in three. At start-up live pods lose shard leases
   // (5 s TTL, load ~5) and shards move several times; after the kill some of the victim's
   // shards were not RESUMEd elsewhere within 30 s (a re-IDENTIFY would replay nothing: lines
-  // could be lost). Open work of issue 15, in ADR 0013; passed 4 of 6 runs alone.
+  // could be lost). Open work of issue 15, ADR 0013.
   it.skip('3 pods, 8 gateway shards: SIGKILL a pod and its shards resume elsewhere within lease TTL + 5 s, nothing lost', async () => {
     // 5 s, not less: with the machine loaded (load average 17-28 here) 3 s leases were lost by live pods whose renewals came late.
     const LEASE_TTL_MS = 5_000;
