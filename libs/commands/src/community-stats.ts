@@ -89,13 +89,21 @@ export class CommunityStats {
     const batch = this.pending;
     this.pending = new Map();
     this.pendingSize = 0;
-    // Not one pipeline: on Redis Cluster the communities' hashes live on different nodes. The
-    // connection auto-pipelines on a single Redis, so these go out in one round trip there.
+    // A MULTI per community, not one for all: on Redis Cluster the communities' hashes live on
+    // different nodes. Each community's counts land together (a reader never sees answers
+    // without the commands that gave them).
     const writes: Promise<unknown>[] = [];
     for (const [communityId, counts] of batch) {
       const key = this.key(communityId);
-      for (const field of ['commandsRun', 'answers', 'errors'] as const) if (counts[field] > 0) writes.push(this.redis.hincrby(key, field, counts[field]));
-      if (counts.lastSeen.size > 0) writes.push(this.redis.hset(key, Object.fromEntries([...counts.lastSeen].map(([channel, at]) => [`lastSeen:${channel}`, new Date(at).toISOString()]))));
+      const transaction = this.redis.multi();
+      for (const field of ['commandsRun', 'answers', 'errors'] as const) if (counts[field] > 0) transaction.hincrby(key, field, counts[field]);
+      if (counts.lastSeen.size > 0) transaction.hset(key, Object.fromEntries([...counts.lastSeen].map(([channel, at]) => [`lastSeen:${channel}`, new Date(at).toISOString()])));
+      writes.push(
+        transaction.exec().then((replies) => {
+          const failed = replies?.find(([error]) => error);
+          if (failed) throw failed[0];
+        }),
+      );
     }
     await Promise.all(writes);
   }
