@@ -17,7 +17,8 @@
  *
  * Environment: BENCH_EVENTS (100000 per throughput run), BENCH_STEADY_RATE (2000 events/s),
  * BENCH_STEADY_SECONDS (10), BENCH_FILTER_EVENTS (30000 per filter run), BENCH_FILTER_ROUNDS
- * (3), BENCH_ONLY_FILTERS=1 (only the filters' comparison: for repeated runs on a busy machine).
+ * (3), BENCH_ONLY_FILTERS=1 (only the filters' comparison: for repeated runs on a busy machine),
+ * BENCH_ONLY_LATENCY=1 (only the steady-rate latency, trace ids only: for repeated runs).
  *
  * `npm run bench:router -- --cluster`: instead, throughput of 1 and 3 routers against the
  * shared single Redis and against a local Redis Cluster of 3 masters + 3 replicas started
@@ -57,6 +58,7 @@ const SAMPLED_EVERY = 100;
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const FILTER_EVENTS = Number(process.env.BENCH_FILTER_EVENTS ?? 30_000);
 const ONLY_FILTERS = process.env.BENCH_ONLY_FILTERS === '1';
+const ONLY_LATENCY = process.env.BENCH_ONLY_LATENCY === '1';
 
 // Compiled to dist/bench/: the apps are beside it in dist/apps.
 const distRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -392,6 +394,7 @@ try {
     await new ChannelRepository(database.pool).create({ communityId: community.id, platform: 'twitch', platformChannelId: channel.id, name: channel.name });
   }
   if (CLUSTER) await clusterComparison();
+  else if (ONLY_LATENCY) await latencyFigures();
   else {
     console.log(`router benchmark: ${cpus().length} cores, ${THROUGHPUT_EVENTS} events per throughput run, Redis ${redisUrl()}; load ${load()}`);
     const filterRows = [
@@ -407,6 +410,12 @@ try {
   redis.disconnect();
   receiver.close();
   await database.drop();
+}
+
+/** The steady-rate latency alone (default tracing), for repeated runs while chasing the tail. */
+async function latencyFigures(): Promise<void> {
+  const steady = await steadyLatency(TRACING.idsOnly);
+  console.log('\n' + table([...latencyRows('trace ids only', steady), { measure: 'load average (1/5/15) at the end', value: load() }]));
 }
 
 /** Throughput against the bare work, tracing, three routers, latency at a steady rate; the filters' rows appended. */
