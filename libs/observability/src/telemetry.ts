@@ -159,7 +159,7 @@ type IORedisExports = SendsCommands & { Pipeline: SendsCommands };
 
 /**
  * The ioredis instrumentation makes a command's span in `Redis#sendCommand`. With
- * auto-pipelining (every Parley client) that call happens in a `setImmediate`, in the
+ * auto-pipelining (Parley's clients but the router's) that call happens in a `setImmediate`, in the
  * context of whichever command opened the batch: a sampled event's Redis spans were dropped
  * (the batch was opened by one of the 99 % unsampled) or filed under another trace. This
  * remembers the context each command was queued in and sends it from there. Explicit

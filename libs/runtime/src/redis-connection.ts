@@ -43,7 +43,8 @@ export function parseRedisTarget(url: string): RedisTarget {
 /**
  * The service's Redis connection, reconnecting with full jitter (its duplicates inherit
  * that) and logging one line when the connection is lost and one when it is back (see
- * `logConnectionOutages`). For one Redis it is auto-pipelined. For a `redis+cluster://`
+ * `logConnectionOutages`). For one Redis it is auto-pipelined unless `options` says
+ * otherwise (the router's is not: see its README). For a `redis+cluster://`
  * URL it is ioredis's Cluster client, which follows MOVED/ASK, refreshes the slot map
  * after a failover and reconnects to the promoted replica; it is not auto-pipelined
  * (ioredis groups auto-pipelines per node and slot, which cost throughput here, see
