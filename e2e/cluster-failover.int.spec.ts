@@ -33,7 +33,8 @@ describe('a Redis Cluster master dies during steady chat', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
 
   beforeAll(async () => {
-    target = await useRedis('cluster');
+    // The replica takes over 2 s after its master stops answering, not Redis's default 15 s.
+    target = await useRedis('cluster', { nodeTimeoutMs: 2_000 });
     database = await createTestDatabase();
     const { ircUrl } = await fake.start();
     const community = await new CommunityRepository(database.pool).create({ slug: 'failover', name: 'Failover' });

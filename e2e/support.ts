@@ -3,7 +3,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { ChatAction, ChatEvent, Role, StreamKeys } from '@parley/contracts';
-import { deleteKeysWithPrefix, redisUrl, startRedisCluster, type OwnRedisCluster } from '@parley/bus/testing';
+import { deleteKeysWithPrefix, redisUrl, startRedisCluster, type OwnClusterOptions, type OwnRedisCluster } from '@parley/bus/testing';
 import { createLogger } from '@parley/observability';
 import { createRedisConnection } from '@parley/runtime';
 import type { Redis } from 'ioredis';
@@ -117,7 +117,7 @@ export interface TestRedis {
  * `startRedisCluster`) that only this suite uses; the client is made by the services' own
  * factory, so a `redis+cluster://` URL gets ioredis's Cluster client.
  */
-export async function useRedis(kind: RedisKind): Promise<TestRedis> {
+export async function useRedis(kind: RedisKind, clusterOptions: Partial<OwnClusterOptions> = {}): Promise<TestRedis> {
   const logger = createLogger({ service: 'e2e', level: 'silent' });
   if (kind === 'single') {
     const url = redisUrl();
@@ -133,7 +133,7 @@ export async function useRedis(kind: RedisKind): Promise<TestRedis> {
       },
     };
   }
-  const cluster = await startRedisCluster();
+  const cluster = await startRedisCluster(clusterOptions);
   const redis = createRedisConnection(cluster.url, logger);
   return {
     kind,

@@ -112,4 +112,4 @@ function answersPing(port: number): Promise<boolean> {
     });
   });
 }
-export { OWN_CLUSTER_DEFAULTS, startRedisCluster, type ClusterProcess, type OwnRedisCluster } from './redis-cluster.js';
+export { OWN_CLUSTER_DEFAULTS, startRedisCluster, type ClusterProcess, type OwnClusterOptions, type OwnRedisCluster } from './redis-cluster.js';
