@@ -271,15 +271,24 @@ async function runtimeStats(app: AppProcess): Promise<Map<string, number>> {
   return values;
 }
 
-interface SteadyResult {
-  latencies: number[];
+interface RuntimeWindow {
   loop: { p50Ms: number; p99Ms: number; maxMs: number };
   gc: Array<{ kind: string; count: number; totalMs: number; over1Ms: number; over10Ms: number }>;
 }
 
-async function steadyLatency(env: Record<string, string> = {}): Promise<SteadyResult> {
-  const { keys, apps, stop } = await startRouters(1, env);
-  const [router] = apps as [AppProcess];
+interface SteadyResult {
+  latencies: number[];
+  /** The router's event-loop delay and GC over the window (the bare work has no /metrics). */
+  runtime: RuntimeWindow | undefined;
+}
+
+/**
+ * Event→action latency at STEADY_RATE of one consumer: a router, or the bare work, whose
+ * latency is the floor this harness and machine give (the producer shares the cores).
+ */
+async function steadyLatency(start: () => Promise<Consumers>): Promise<SteadyResult> {
+  const { keys, apps, stop } = await start();
+  const router = apps[0];
   try {
     const perTick = (STEADY_RATE * TICK_MS) / 1_000;
     let index = 0;
@@ -293,11 +302,11 @@ async function steadyLatency(env: Record<string, string> = {}): Promise<SteadyRe
     await run(WARMUP_SECONDS);
     await drained(keys, index);
     await Promise.all(keys.allActionPartitions('twitch').map((stream) => redis.del(stream)));
-    const before = await runtimeStats(router);
+    const before = router ? await runtimeStats(router) : undefined;
     const measuredFrom = index;
     await run(STEADY_SECONDS);
     await drained(keys, index - measuredFrom);
-    const after = await runtimeStats(router);
+    const after = router ? await runtimeStats(router) : undefined;
 
     const entries = (await Promise.all(keys.allActionPartitions('twitch').map((stream) => redis.xrange(stream, '-', '+')))).flat();
     const latencies = entries
@@ -306,38 +315,48 @@ async function steadyLatency(env: Record<string, string> = {}): Promise<SteadyRe
         return Number(id.split('-')[0]) - Date.parse(action.eventReceivedAt!);
       })
       .sort((a, b) => a - b);
-    const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
-    const kinds = [...new Set([...after.keys()].filter((key) => key.startsWith('nodejs_gc_duration_seconds_count:')).map((key) => key.split(':')[1]!))];
-    return {
-      latencies,
-      loop: {
-        p50Ms: (after.get('nodejs_eventloop_lag_p50_seconds') ?? Number.NaN) * 1_000,
-        p99Ms: (after.get('nodejs_eventloop_lag_p99_seconds') ?? Number.NaN) * 1_000,
-        maxMs: (after.get('nodejs_eventloop_lag_max_seconds') ?? Number.NaN) * 1_000,
-      },
-      gc: kinds.map((kind) => {
-        const count = delta(`nodejs_gc_duration_seconds_count:${kind}`);
-        return {
-          kind,
-          count,
-          totalMs: delta(`nodejs_gc_duration_seconds_sum:${kind}`) * 1_000,
-          over1Ms: count - delta(`nodejs_gc_duration_seconds_bucket:${kind}:0.001`),
-          over10Ms: count - delta(`nodejs_gc_duration_seconds_bucket:${kind}:0.01`),
-        };
-      }),
-    };
+    return { latencies, runtime: before && after ? runtimeWindow(before, after) : undefined };
   } finally {
     await stop();
   }
 }
 
-function latencyRows(label: string, result: SteadyResult): Array<Record<string, string>> {
-  const { latencies, loop, gc } = result;
-  return [
+function runtimeWindow(before: Map<string, number>, after: Map<string, number>): RuntimeWindow {
+  const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+  const kinds = [...new Set([...after.keys()].filter((key) => key.startsWith('nodejs_gc_duration_seconds_count:')).map((key) => key.split(':')[1]!))];
+  return {
+    loop: {
+      p50Ms: (after.get('nodejs_eventloop_lag_p50_seconds') ?? Number.NaN) * 1_000,
+      p99Ms: (after.get('nodejs_eventloop_lag_p99_seconds') ?? Number.NaN) * 1_000,
+      maxMs: (after.get('nodejs_eventloop_lag_max_seconds') ?? Number.NaN) * 1_000,
+    },
+    gc: kinds.map((kind) => {
+      const count = delta(`nodejs_gc_duration_seconds_count:${kind}`);
+      return {
+        kind,
+        count,
+        totalMs: delta(`nodejs_gc_duration_seconds_sum:${kind}`) * 1_000,
+        over1Ms: count - delta(`nodejs_gc_duration_seconds_bucket:${kind}:0.001`),
+        over10Ms: count - delta(`nodejs_gc_duration_seconds_bucket:${kind}:0.01`),
+      };
+    }),
+  };
+}
+
+function latencyRows(label: string, result: SteadyResult, floor?: SteadyResult): Array<Record<string, string>> {
+  const { latencies, runtime } = result;
+  const p99 = percentile(latencies, 99);
+  const overFloor = floor ? ` = ${(p99 / Math.max(1, percentile(floor.latencies, 99))).toFixed(1)} × the bare work's p99` : '';
+  const rows = [
     {
       measure: `event→action @ ${STEADY_RATE}/s, ${label}`,
-      value: `p50 ${percentile(latencies, 50)} / p95 ${percentile(latencies, 95)} / p99 ${percentile(latencies, 99)} / max ${latencies.at(-1)} ms (${latencies.length} answers)`,
+      value: `p50 ${percentile(latencies, 50)} / p95 ${percentile(latencies, 95)} / p99 ${p99}${overFloor} / max ${latencies.at(-1)} ms (${latencies.length} answers)`,
     },
+  ];
+  if (!runtime) return rows;
+  const { loop, gc } = runtime;
+  return [
+    ...rows,
     {
       measure: `router event-loop delay, same window`,
       value: `p50 ${loop.p50Ms.toFixed(1)} / p99 ${loop.p99Ms.toFixed(1)} / max ${loop.maxMs.toFixed(1)} ms`,
@@ -414,8 +433,11 @@ try {
 
 /** The steady-rate latency alone (default tracing), for repeated runs while chasing the tail. */
 async function latencyFigures(): Promise<void> {
-  const steady = await steadyLatency(TRACING.idsOnly);
-  console.log('\n' + table([...latencyRows('trace ids only', steady), { measure: 'load average (1/5/15) at the end', value: load() }]));
+  const floor = await steadyLatency(startBare);
+  const steady = await steadyLatency(() => startRouters(1, TRACING.idsOnly));
+  console.log(
+    '\n' + table([...latencyRows('bare Redis work', floor), ...latencyRows('trace ids only', steady, floor), { measure: 'load average (1/5/15) at the end', value: load() }]),
+  );
 }
 
 /** Throughput against the bare work, tracing, three routers, latency at a steady rate; the filters' rows appended. */
@@ -444,9 +466,11 @@ async function routerFigures(filterRows: Array<{ measure: string; value: string 
     eventsPerCpuSecond: (bareBefore.eventsPerCpuSecond + bareAfter.eventsPerCpuSecond) / 2,
   };
 
-  const steady = await steadyLatency(TRACING.idsOnly);
+  const floor = await steadyLatency(startBare);
+  console.log(`bare work's latency at ${STEADY_RATE} events/s: ${floor.latencies.length} answers (load ${load()})`);
+  const steady = await steadyLatency(() => startRouters(1, TRACING.idsOnly));
   console.log(`latency at ${STEADY_RATE} events/s over ${STEADY_SECONDS} s after ${WARMUP_SECONDS} s warm-up: ${steady.latencies.length} answers (load ${load()})`);
-  const steadySampled = await steadyLatency(TRACING.sampledExport);
+  const steadySampled = await steadyLatency(() => startRouters(1, TRACING.sampledExport));
   console.log(`latency, 1 % sampled export: ${steadySampled.latencies.length} answers (load ${load()})`);
 
   const payload = JSON.stringify(event(0));
@@ -476,8 +500,9 @@ async function routerFigures(filterRows: Array<{ measure: string; value: string 
     { measure: '1 router, trace ids only (default, no exporter)', value: ratio(routerIds) },
     { measure: '1 router, 1 % sampled, OTLP/HTTP export', value: `${ratio(routerSampled)}; ${exported.spans} spans / ${exported.traces} traces exported` },
     { measure: '3 routers (trace ids only; per CPU s of all three)', value: ratio(threeRouters) },
-    ...latencyRows('trace ids only', steady),
-    ...latencyRows('1 % sampled export', steadySampled),
+    ...latencyRows('bare Redis work', floor),
+    ...latencyRows('trace ids only', steady, floor),
+    ...latencyRows('1 % sampled export', steadySampled, floor),
     { measure: 'load average (1/5/15) at the end', value: load() },
     ...filterRows,
   ]));
