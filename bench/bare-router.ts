@@ -6,7 +6,8 @@
  * answer and the publish-once script (mark + XADD of the action), then one XACK per stream.
  * The scripts are the router's own files. Prints `ready` when it reads; stops on SIGTERM.
  *
- * Environment: REDIS_URL, PARLEY_KEY_PREFIX, PARLEY_EVENT_PARTITIONS, BARE_BATCH_SIZE (100).
+ * Environment: REDIS_URL, PARLEY_KEY_PREFIX, PARLEY_EVENT_PARTITIONS, BARE_BATCH_SIZE (100),
+ * BARE_AUTO_PIPELINING (1; 0 sends each command at once, as the router's connection does).
  */
 import { readFileSync } from 'node:fs';
 import { StreamKeys, chatActionId, type ChatAction, type ChatEvent } from '@parley/contracts';
@@ -24,7 +25,7 @@ type ScriptedRedis = Redis & {
   publishOnce(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<0 | string[]>;
 };
 
-const redis = new Redis(process.env.REDIS_URL!, { enableAutoPipelining: true }) as ScriptedRedis;
+const redis = new Redis(process.env.REDIS_URL!, { enableAutoPipelining: process.env.BARE_AUTO_PIPELINING !== '0' }) as ScriptedRedis;
 const reader = redis.duplicate();
 redis.defineCommand('spendBudget', { numberOfKeys: 1, lua: readFileSync(new URL('../libs/commands/src/spendBudget-1.lua', import.meta.url), 'utf8') });
 redis.defineCommand('publishOnce', { lua: readFileSync(new URL('../libs/bus/src/publishOnce-N.lua', import.meta.url), 'utf8') });

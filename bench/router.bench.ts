@@ -215,11 +215,15 @@ async function startRouters(count: number, env: Record<string, string> = {}): Pr
   return { keys, apps, pids: apps.map((app) => app.child.pid!), stop: () => stopApps(apps) };
 }
 
-/** bench/bare-router.ts as a process of its own, like a router. */
-async function startBare(): Promise<Consumers> {
+/**
+ * bench/bare-router.ts as a process of its own, like a router. Auto-pipelined for throughput
+ * (the bare work at its fastest); for the latency floor, not, like the router's connection
+ * (auto-pipelining's per-tick Pipeline objects lengthen the GC tail: apps/router/README.md).
+ */
+async function startBare(autoPipelining = true): Promise<Consumers> {
   const keys = newKeys();
   const child = spawn(process.execPath, [fileURLToPath(new URL('./bare-router.js', import.meta.url))], {
-    env: { ...process.env, REDIS_URL: redisUrl(), PARLEY_KEY_PREFIX: keys.prefix, PARLEY_EVENT_PARTITIONS: String(PARTITIONS) },
+    env: { ...process.env, REDIS_URL: redisUrl(), PARLEY_KEY_PREFIX: keys.prefix, PARLEY_EVENT_PARTITIONS: String(PARTITIONS), BARE_AUTO_PIPELINING: autoPipelining ? '1' : '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -433,7 +437,7 @@ try {
 
 /** The steady-rate latency alone (default tracing), for repeated runs while chasing the tail. */
 async function latencyFigures(): Promise<void> {
-  const floor = await steadyLatency(startBare);
+  const floor = await steadyLatency(() => startBare(false));
   const steady = await steadyLatency(() => startRouters(1, TRACING.idsOnly));
   console.log(
     '\n' + table([...latencyRows('bare Redis work', floor), ...latencyRows('trace ids only', steady, floor), { measure: 'load average (1/5/15) at the end', value: load() }]),
@@ -466,7 +470,7 @@ async function routerFigures(filterRows: Array<{ measure: string; value: string 
     eventsPerCpuSecond: (bareBefore.eventsPerCpuSecond + bareAfter.eventsPerCpuSecond) / 2,
   };
 
-  const floor = await steadyLatency(startBare);
+  const floor = await steadyLatency(() => startBare(false));
   console.log(`bare work's latency at ${STEADY_RATE} events/s: ${floor.latencies.length} answers (load ${load()})`);
   const steady = await steadyLatency(() => startRouters(1, TRACING.idsOnly));
   console.log(`latency at ${STEADY_RATE} events/s over ${STEADY_SECONDS} s after ${WARMUP_SECONDS} s warm-up: ${steady.latencies.length} answers (load ${load()})`);
