@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { TwitchEventSubFake, TwitchHelixFake } from '@parley/platform-fakes';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EventSubAdapter } from './eventsub-adapter.js';
+import { EventSubAdapter, type ChannelAuthorization } from './eventsub-adapter.js';
 import type { EventSubFrame } from './eventsub-session.js';
 import { HelixClient } from './helix-client.js';
 
@@ -65,7 +65,7 @@ describe('EventSubAdapter against the EventSub fake', () => {
 
   it('counts a revocation and marks the channel’s authorization refused', async () => {
     const reader = adapter();
-    const authorization: Array<{ channel: string; granted: boolean }> = [];
+    const authorization: ChannelAuthorization[] = [];
     reader.on('authorization', (state) => authorization.push(state));
     await reader.connect();
     await reader.startShard('0');
@@ -73,11 +73,13 @@ describe('EventSubAdapter against the EventSub fake', () => {
     const revoked = once(reader, 'revoked');
     const subscription = eventSub.subscriptionsOf('channel.chat.message').find((candidate) => candidate.condition.broadcaster_user_id === eventSub.channelId('revokedroom'))!;
     eventSub.revoke(subscription.id);
-    expect((await revoked)[0]).toEqual({ type: 'channel.chat.message', broadcasterId: eventSub.channelId('revokedroom'), status: 'authorization_revoked' });
+    const broadcasterId = eventSub.channelId('revokedroom');
+    expect((await revoked)[0]).toEqual({ type: 'channel.chat.message', broadcasterId, status: 'authorization_revoked', authorizationLost: true });
     expect(authorization).toEqual([
-      { channel: 'revokedroom', granted: true },
-      { channel: 'revokedroom', granted: false },
+      { broadcasterId, channel: 'revokedroom', state: 'granted', reason: null },
+      { broadcasterId, channel: 'revokedroom', state: 'refused', reason: 'authorization_revoked' },
     ]);
+    expect(reader.authorizationCounts()).toEqual({ granted: 0, refused: 1, pending: 0 });
   });
 
   it('sends through Send Chat Message and turns drop reasons and 429 into the kit’s outcomes', async () => {
