@@ -20,7 +20,8 @@ describe('Twitch EventSub: the conduit follows the hub', () => {
   let communityId: string;
   const grants = new Set<string>();
   const helix = new TwitchHelixFake({ botGrants: grants });
-  const eventSub = new TwitchEventSubFake(helix, { keepaliveSeconds: 10 });
+  // Creating a conduit takes Twitch a moment: pods starting together overlap in it.
+  const eventSub = new TwitchEventSubFake(helix, { keepaliveSeconds: 10, createConduitDelayMs: 1_000 });
   // Every broadcaster of the test granted channel:bot but beta.
   for (const login of ['alpha', 'gamma', 'delta', 'epsilon']) grants.add(eventSub.channelId(login));
   const auth = new TwitchAuthFake();

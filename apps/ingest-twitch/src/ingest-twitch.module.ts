@@ -39,7 +39,7 @@ import type { Logger } from 'pino';
 import type { IngestTwitchConfig } from './config.js';
 import { IngestTwitchMetrics } from './ingest-twitch.metrics.js';
 import { ShardDisabledRelay } from './shard-disabled-relay.js';
-import { SubscriptionReconciler, leaseSingleFlight } from './subscription-reconciler.js';
+import { SubscriptionReconciler } from './subscription-reconciler.js';
 
 /** Wires Twitch chat ⇄ the bus: the Twitch IRC adapter under the ingest kit. */
 @Module({})
@@ -212,7 +212,7 @@ function eventSubAdapter(config: IngestTwitchConfig, redis: Redis, keys: StreamK
     shardCount: config.TWITCH_CONDUIT_SHARDS,
     knownBots: new Set(config.TWITCH_KNOWN_BOTS),
     moderation,
-    singleFlight: leaseSingleFlight(conduitLeases, 'twitch-eventsub-conduit'),
+    singleFlight: (work) => conduitLeases.withLease('twitch-eventsub-conduit', work),
     session: { url: config.TWITCH_EVENTSUB_URL, keepaliveSeconds: config.TWITCH_EVENTSUB_KEEPALIVE_SECONDS, reconnectBackoff: { baseMs: 250, maxMs: 5_000 } },
   });
   const subscriber = duplicateConnection(redis, logger, 'eventsub subscriber');

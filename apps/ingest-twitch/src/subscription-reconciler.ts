@@ -9,26 +9,6 @@ import type { Redis } from 'ioredis';
 /** The lease whose holder reconciles the conduit's subscriptions (one pod of the deployment). */
 export const RECONCILE_LEASE = 'twitch-eventsub-subscriptions';
 
-/**
- * Runs `work` under the Redis lease `name`, waiting while another pod holds it: pods starting
- * at once find or create the conduit one after the other, so the later ones find it.
- */
-export function leaseSingleFlight(leases: LeaseManager, name: string) {
-  return async <T>(work: () => Promise<T>): Promise<T> => {
-    for (;;) {
-      const result = await leases.acquire(name);
-      if (result.acquired) {
-        try {
-          return await work();
-        } finally {
-          await leases.release(result.lease).catch(() => undefined);
-        }
-      }
-      await sleep(Math.max(50, Math.min(250, result.heldBy.ttlMs)));
-    }
-  };
-}
-
 /** After a failed pass, the next waits this long. */
 const FAILED_PASS_RETRY_MS = 5_000;
 

@@ -203,7 +203,8 @@ export class EventSubAdapter extends EventEmitter<EventSubAdapterEvents> impleme
     await eachConcurrently(wanted, this.options.subscriptionConcurrency, async ({ broadcasterId, login }) => {
       let authorization: ChannelAuthorization;
       try {
-        result.created += await this.subscribeChat(broadcasterId);
+        const made = await this.subscribeChat(broadcasterId);
+        result.created += made;
         this.channels.set(login, broadcasterId);
         authorization = { broadcasterId, channel: login, state: 'granted', reason: null };
       } catch (error) {

@@ -15,10 +15,12 @@ export interface TwitchEventSubFakeOptions {
    * keepalive interval (what a failure can hide in before anyone notices).
    */
   retryWindowMs: number | undefined;
+  /** `POST /eventsub/conduits` answers after this long (Twitch takes a moment): clients racing to create one overlap. */
+  createConduitDelayMs: number;
   host: string;
 }
 
-export const DefaultTwitchEventSubFakeOptions: TwitchEventSubFakeOptions = { keepaliveSeconds: 10, retryWindowMs: undefined, host: '127.0.0.1' };
+export const DefaultTwitchEventSubFakeOptions: TwitchEventSubFakeOptions = { keepaliveSeconds: 10, retryWindowMs: undefined, createConduitDelayMs: 0, host: '127.0.0.1' };
 
 /** The chat subscription types the fake can produce notifications for. */
 export type ChatSubscriptionType = 'channel.chat.message' | 'channel.chat.notification' | 'channel.chat.message_delete' | 'channel.chat.clear_user_messages';
@@ -126,7 +128,12 @@ export class TwitchEventSubFake extends EventEmitter<TwitchEventSubFakeEvents> {
     super();
     this.options = { ...DefaultTwitchEventSubFakeOptions, ...options };
     helix.addRoute('GET', '/eventsub/conduits', () => ({ status: 200, body: { data: [...this.conduits.values()].map(conduitJson) } }));
-    helix.addRoute('POST', '/eventsub/conduits', (request) => this.createConduit(request));
+    helix.addRoute('POST', '/eventsub/conduits', async (request) => {
+      // Created at once, answered later: a GET meanwhile sees it, as with a slow answer from Twitch.
+      const answer = this.createConduit(request);
+      if (this.options.createConduitDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.createConduitDelayMs));
+      return answer;
+    });
     helix.addRoute('PATCH', '/eventsub/conduits', (request) => this.updateConduit(request));
     helix.addRoute('GET', '/eventsub/conduits/shards', (request) => this.getShards(request));
     helix.addRoute('PATCH', '/eventsub/conduits/shards', (request) => this.updateShards(request));
