@@ -1,6 +1,6 @@
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
 import { StreamKeys, type ChatEvent } from '@parley/contracts';
-import { ChannelRepository, CommunityRepository, hubTable } from '@parley/db';
+import { ChannelAuthorizationRepository, ChannelRepository, CommunityRepository, hubTable } from '@parley/db';
 import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
 import { TwitchAuthFake, TwitchEventSubFake, TwitchHelixFake, TwitchTmiFake } from '@parley/platform-fakes';
@@ -44,6 +44,7 @@ describe.each(['irc', 'eventsub'] as const)('Twitch over %s', (transport) => {
   const botUserId = eventSub.channelId(BOT);
   let apps: AppProcess[] = [];
   let database: TestDatabase;
+  let channelId: string;
 
   beforeAll(async () => {
     expect(broadcasterId).toBe(tmi.channelId(CHANNEL));
@@ -51,7 +52,7 @@ describe.each(['irc', 'eventsub'] as const)('Twitch over %s', (transport) => {
     const { ircUrl } = await tmi.start();
     const [helixUrl, eventSubUrl, tokenUrl] = [await helix.start(), await eventSub.start(), await auth.start()];
     const communityId = (await new CommunityRepository(database.pool).create({ slug: 'transports', name: 'Transports' })).id;
-    await new ChannelRepository(database.pool).create({ communityId, platform: 'twitch', platformChannelId: broadcasterId, name: CHANNEL });
+    channelId = (await new ChannelRepository(database.pool).create({ communityId, platform: 'twitch', platformChannelId: broadcasterId, name: CHANNEL })).id;
     await hubTable(database.pool, 'moduleSettings').create(communityId, {
       module: 'filters',
       settings: { enabled: true, dryRun: false, words: { enabled: true, banned: ['badword'] } },
@@ -118,6 +119,9 @@ describe.each(['irc', 'eventsub'] as const)('Twitch over %s', (transport) => {
       expect(auth.appTokenCount).toBe(1);
       expect(eventSub.conduitIds()).toHaveLength(1);
       expect(eventSub.shards(eventSub.conduitIds()[0]!).map((shard) => shard.status)).toEqual(['enabled', 'enabled']);
+      // The subscriptions were made: the channel's authorization, as the hub shows it.
+      const authorization = await eventually(async () => (await new ChannelAuthorizationRepository(database.pool).forChannels([channelId])).get(channelId), 15_000, 'the authorization recorded');
+      expect(authorization).toMatchObject({ state: 'granted', reason: null });
     }
   });
 

@@ -229,13 +229,20 @@ function eventSubAdapter(config: IngestTwitchConfig, redis: Redis, keys: StreamK
         intervalMs: config.TWITCH_SUBSCRIPTIONS_RECONCILE_MS,
       })
     : null;
-  // Revoked on any pod: the channel's authorization is written where the hub reads it.
   if (database) {
     const authorizations = new ChannelAuthorizationRepository(database);
+    const record = (platformChannelId: string, state: 'granted' | 'refused', reason: string | null) =>
+      authorizations.record('twitch', [{ platformChannelId, state, reason }]).catch((error: Error) => logger.warn({ err: error.message }, 'could not record a channel’s authorization'));
+    // Revoked on any pod: the channel's authorization is written where the hub reads it.
     adapter.on('revoked', ({ broadcasterId, status, authorizationLost }) => {
-      if (!authorizationLost || !broadcasterId) return;
-      authorizations.record('twitch', [{ platformChannelId: broadcasterId, state: 'refused', reason: status }]).catch((error: Error) => logger.warn({ err: error.message }, 'could not record a revoked authorization'));
+      if (authorizationLost && broadcasterId) void record(broadcasterId, 'refused', status);
     });
+    // A fixed channel list has no reconciler: each join's outcome is written as it changes.
+    if (config.TWITCH_CHANNELS.length > 0) {
+      adapter.on('authorization', ({ broadcasterId, state, reason }) => {
+        if (state !== 'pending') void record(broadcasterId, state, reason);
+      });
+    }
   }
   return { adapter, appToken, relay, reconciler, coordination: new EventSubCoordination(reconciler, subscriber, database) };
 }
