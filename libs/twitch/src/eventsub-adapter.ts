@@ -84,7 +84,7 @@ export interface EventSubAdapterEvents {
   shardLost: [{ shard: string; reason: string }];
   /** Twitch revoked a subscription (the broadcaster withdrew `channel:bot`, the user was banned...); `authorizationLost` per {@link AUTHORIZATION_LOST_STATUSES}. */
   revoked: [{ type: string; broadcasterId: string; status: string; authorizationLost: boolean }];
-  /** A channel's authorization changed (granted: subscriptions made; refused: 403 or revoked). */
+  /** A channel's authorization changed (granted: subscriptions made; refused: 403 or revoked); a reconcile reports changes from a state it knew. */
   authorization: [ChannelAuthorization];
   /** Twitch disabled a conduit shard (`conduit.shard.disabled`), whichever pod runs it. */
   shardDisabled: [{ shard: string; status: string; sessionId: string | null }];
@@ -217,7 +217,9 @@ export class EventSubAdapter extends EventEmitter<EventSubAdapterEvents> impleme
       }
       next.set(broadcasterId, authorization);
       result.authorizations.push(authorization);
-      if (previous.get(broadcasterId)?.state !== authorization.state && authorization.state !== 'pending') this.emit('authorization', authorization);
+      // A change this pod saw happen (not every channel on the first pass after taking the lease).
+      const before = previous.get(broadcasterId)?.state;
+      if (before !== undefined && before !== authorization.state && authorization.state !== 'pending') this.emit('authorization', authorization);
     });
     const unwanted = () => [...this.subscriptions].filter(([key]) => !wantedIds.has(key.slice(key.indexOf(' ') + 1)));
     // A subscription another pod made (409) has no id here: the listing has it.
