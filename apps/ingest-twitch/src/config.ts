@@ -8,7 +8,7 @@ export const IngestTwitchConfigSchema = z.object({
    * EventSub with the shard manager: the enabled Twitch channels are read here to keep the
    * conduit's subscriptions in step with the hub, and each channel's authorization written back.
    */
-  DATABASE_URL: databaseUrl().optional(),
+  DATABASE_URL: expecting(databaseUrl().optional(), 'a postgres:// or postgresql:// URL; EventSub without TWITCH_CHANNELS reads the hub’s Twitch channels from it'),
   /** Ingest apps take 3010 and up (README: default ports), so all apps run side by side. */
   PORT: port(3010),
   LOG_LEVEL: logLevel(),
@@ -101,7 +101,7 @@ export const IngestTwitchConfigSchema = z.object({
   }),
   z.refine((config) => config.TWITCH_TRANSPORT !== 'eventsub' || config.TWITCH_CHANNELS.length > 0 || Boolean(config.DATABASE_URL), {
     path: ['DATABASE_URL'],
-    message: 'eventsub without TWITCH_CHANNELS subscribes the hub’s enabled Twitch channels: a postgres:// URL is required',
+    message: 'required',
     when: () => true,
   }),
 );
