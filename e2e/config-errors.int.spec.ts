@@ -44,6 +44,15 @@ describe('configuration is validated at start-up', () => {
     expect(noToken.stderrLines[0]).not.toMatch(/refresh-secret/);
   });
 
+  it('EventSub with the shard manager needs the database it reads the hub’s channels from', () => {
+    const env = { TWITCH_BOT_LOGIN: 'parleybot', TWITCH_OAUTH_TOKEN: 'bot-secret', TWITCH_TRANSPORT: 'eventsub', TWITCH_CLIENT_ID: 'id', TWITCH_CLIENT_SECRET: 'client-secret', TWITCH_BOT_USER_ID: '42' };
+    const { status, stderrLines } = runApp('ingest-twitch', env);
+    expect(status).toBe(78);
+    expect(stderrLines).toHaveLength(1);
+    expect(stderrLines[0]).toMatch(/DATABASE_URL is required \(a postgres:\/\/ or postgresql:\/\/ URL; EventSub without TWITCH_CHANNELS reads the hub’s Twitch channels from it\)/);
+    expect(stderrLines[0]).not.toMatch(/secret/);
+  });
+
   it('ingest-youtube names every bad variable in one line, a malformed credentials JSON included, never a secret', () => {
     const { status, stderrLines } = runApp('ingest-youtube', {
       REDIS_URL: 'redis://127.0.0.1:6379',

@@ -147,14 +147,18 @@ export async function useRedis(kind: RedisKind, clusterOptions: Partial<OwnClust
   };
 }
 
+/** Every chat event published, on every event partition. */
+export async function publishedEvents(redis: Redis, keys: StreamKeys): Promise<ChatEvent[]> {
+  const events: ChatEvent[] = [];
+  for (const stream of keys.allEventPartitions()) {
+    for (const [, fields] of await redis.xrange(stream, '-', '+')) events.push(JSON.parse(fields[fields.indexOf('payload') + 1]!) as ChatEvent);
+  }
+  return events;
+}
+
 /** Event ids on every event partition, with how often each was published. */
 export async function publishedEventCounts(redis: Redis, keys: StreamKeys): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (const stream of keys.allEventPartitions()) {
-    for (const [, fields] of await redis.xrange(stream, '-', '+')) {
-      const { id } = JSON.parse(fields[fields.indexOf('payload') + 1]!) as { id: string };
-      counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-  }
+  for (const { id } of await publishedEvents(redis, keys)) counts.set(id, (counts.get(id) ?? 0) + 1);
   return counts;
 }

@@ -3,10 +3,8 @@ import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testin
 import { StreamKeys } from '@parley/contracts';
 import { ChannelRepository, CommunityRepository } from '@parley/db';
 import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
-import { StaticAuthProvider } from '@parley/ingest';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
 import { TwitchAuthFake, TwitchEventSubFake, TwitchHelixFake } from '@parley/platform-fakes';
-import { EventSubAdapter, HelixClient } from '@parley/twitch';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distRoot, eventually, logDir, publishedEventCounts } from './support.js';
@@ -19,7 +17,8 @@ const BOT = 'parleybot';
 /**
  * Three ingest pods read 300 channels through one EventSub conduit of 12 shards, placed by
  * the shard manager (the unit is a conduit shard), with a router answering `!ping` through
- * the Send Chat Message API. A SIGKILLed pod's shards are taken over within the lease TTL
+ * the Send Chat Message API. The pods make the conduit and subscribe the 300 channels of
+ * PostgreSQL themselves (one pod reconciles). A SIGKILLed pod's shards are taken over within the lease TTL
  * + 5 s, and no viewer message is lost or answered twice: the fake retries what it wrote
  * to the dead pod's sockets on another shard (Twitch's retry once on another shard) and the
  * ingest publishes each message id once. A `session_reconnect` moves a shard with no gap.
@@ -46,16 +45,6 @@ describe('Twitch EventSub conduit, sharded over three pods', () => {
     const community = await new CommunityRepository(database.pool).create({ slug: 'conduit', name: 'Conduit' });
     const channels = new ChannelRepository(database.pool);
     for (const name of CHANNELS) await channels.create({ communityId: community.id, platform: 'twitch', platformChannelId: eventSub.channelId(name), name });
-    // The deployment's conduit and its subscriptions, made with the adapter the pods run.
-    const setup = new EventSubAdapter(new HelixClient({ clientId: helix.options.clientId, baseUrl: helixUrl, auth: new StaticAuthProvider('setup-app-token') }), {
-      botLogin: BOT,
-      botUserId: eventSub.channelId(BOT),
-      shardCount: SHARDS,
-    });
-    await setup.connect();
-    conduitId = setup.conduit!;
-    for (const channel of CHANNELS) await setup.join(channel);
-    expect(eventSub.subscriptionsOf()).toHaveLength(CHANNELS.length * 4);
 
     const env = {
       REDIS_URL: redisUrl(),
@@ -87,7 +76,12 @@ describe('Twitch EventSub conduit, sharded over three pods', () => {
       pods.set(id, await launchApp('ingest-twitch', { distRoot, logDir, instance: `conduit-${id}`, env: { ...env, INGEST_MEMBER_ID: id, INGEST_CONSUMER_NAME: id } }));
     }
     await waitUntilReady([...others, ...pods.values()], 120_000);
-  }, 180_000);
+    // The pods made the conduit (one, under their lease) and one of them subscribes the channels from PostgreSQL.
+    expect(eventSub.conduitIds()).toHaveLength(1);
+    conduitId = eventSub.conduitIds()[0]!;
+    const chatSubscriptions = () => eventSub.subscriptionsOf().filter((subscription) => subscription.type.startsWith('channel.chat.')).length;
+    await eventually(() => (chatSubscriptions() === CHANNELS.length * 4 ? true : undefined), 60_000, 'every channel’s four chat subscriptions, made by the reconciling pod');
+  }, 240_000);
 
   afterAll(async () => {
     await stopApps([...pods.values(), ...others]);
@@ -162,7 +156,8 @@ describe('Twitch EventSub conduit, sharded over three pods', () => {
       return allEnabled() && counts.every((count) => count === 4) ? counts : undefined;
     }, 60_000, 'four shards on each pod, all 12 enabled');
     expect(perPod.reduce((sum, count) => sum + count, 0)).toBe(SHARDS);
-  });
+    // The test's own limit above its wait's (vitest's default of 30 s cut the 60 s wait short).
+  }, 90_000);
 
   it('SIGKILL: the dead pod’s shards are taken over within the lease TTL + 5 s; no message lost, none answered twice', async () => {
     const talk = chatter(10);

@@ -1,14 +1,29 @@
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
-import { ChannelRepository, CommunityRepository, hubTable } from '@parley/db';
+import { StreamKeys, type ChatEvent } from '@parley/contracts';
+import { ChannelAuthorizationRepository, ChannelRepository, CommunityRepository, hubTable } from '@parley/db';
 import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, waitUntilReady, type AppProcess } from '@parley/launcher';
 import { TwitchAuthFake, TwitchEventSubFake, TwitchHelixFake, TwitchTmiFake } from '@parley/platform-fakes';
+import { TWITCH_REPEAT_SUFFIX } from '@parley/twitch';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { distRoot, eventually, logDir } from './support.js';
+import { distRoot, eventually, logDir, publishedEvents } from './support.js';
 
 const CHANNEL = 'transportroom';
 const BOT = 'parleybot';
+
+type Transport = 'irc' | 'eventsub';
+/**
+ * The same chat, written through each transport's fake with the same message ids: a viewer's
+ * command, a moderator and subscriber replying to it, and a known bot. What each transport's
+ * ingest published and what the router answered, compared across transports at the end.
+ */
+const SCRIPT = [
+  { id: 'contract-ping', login: 'carol', text: '!ping', badges: [] },
+  { id: 'contract-reply', login: 'dave', text: 'thanks', badges: ['moderator/1', 'subscriber/12'], replyTo: 'contract-ping' },
+  { id: 'contract-bot', login: 'nightbot', text: '!ping', badges: [] },
+] as const;
+const seen = new Map<Transport, { events: ChatEvent[]; answers: string[] }>();
 
 /**
  * The built router and ingest-twitch against the Twitch fakes, once per transport: a
@@ -19,6 +34,7 @@ const BOT = 'parleybot';
  */
 describe.each(['irc', 'eventsub'] as const)('Twitch over %s', (transport) => {
   const prefix = uniquePrefix(`e2e-twitch-${transport}`);
+  const keys = new StreamKeys(prefix, 2);
   const redis = new Redis(redisUrl());
   const tmi = new TwitchTmiFake();
   const helix = new TwitchHelixFake();
@@ -28,6 +44,7 @@ describe.each(['irc', 'eventsub'] as const)('Twitch over %s', (transport) => {
   const botUserId = eventSub.channelId(BOT);
   let apps: AppProcess[] = [];
   let database: TestDatabase;
+  let channelId: string;
 
   beforeAll(async () => {
     expect(broadcasterId).toBe(tmi.channelId(CHANNEL));
@@ -35,7 +52,7 @@ describe.each(['irc', 'eventsub'] as const)('Twitch over %s', (transport) => {
     const { ircUrl } = await tmi.start();
     const [helixUrl, eventSubUrl, tokenUrl] = [await helix.start(), await eventSub.start(), await auth.start()];
     const communityId = (await new CommunityRepository(database.pool).create({ slug: 'transports', name: 'Transports' })).id;
-    await new ChannelRepository(database.pool).create({ communityId, platform: 'twitch', platformChannelId: broadcasterId, name: CHANNEL });
+    channelId = (await new ChannelRepository(database.pool).create({ communityId, platform: 'twitch', platformChannelId: broadcasterId, name: CHANNEL })).id;
     await hubTable(database.pool, 'moduleSettings').create(communityId, {
       module: 'filters',
       settings: { enabled: true, dryRun: false, words: { enabled: true, banned: ['badword'] } },
@@ -102,7 +119,30 @@ describe.each(['irc', 'eventsub'] as const)('Twitch over %s', (transport) => {
       expect(auth.appTokenCount).toBe(1);
       expect(eventSub.conduitIds()).toHaveLength(1);
       expect(eventSub.shards(eventSub.conduitIds()[0]!).map((shard) => shard.status)).toEqual(['enabled', 'enabled']);
+      // The subscriptions were made: the channel's authorization, as the hub shows it.
+      const authorization = await eventually(async () => (await new ChannelAuthorizationRepository(database.pool).forChannels([channelId])).get(channelId), 15_000, 'the authorization recorded');
+      expect(authorization).toMatchObject({ state: 'granted', reason: null });
     }
+  });
+
+  it('reads the scripted chat (for the cross-transport comparison below)', async () => {
+    for (const line of SCRIPT) {
+      const replyTo = 'replyTo' in line ? line.replyTo : undefined;
+      if (transport === 'irc') tmi.viewerSay(CHANNEL, { id: line.id, login: line.login, text: line.text, badges: line.badges.join(','), ...(replyTo && { replyParentMsgId: replyTo }) });
+      else {
+        const badges = line.badges.map((badge) => {
+          const [set, version] = badge.split('/') as [string, string];
+          return { set_id: set, id: version, info: set === 'subscriber' ? version : '' };
+        });
+        eventSub.viewerSay(CHANNEL, { id: line.id, login: line.login, text: line.text, badges, ...(replyTo && { replyParentMessageId: replyTo }) });
+      }
+    }
+    const events = await eventually(async () => {
+      const published = (await publishedEvents(redis, keys)).filter((event) => SCRIPT.some((line) => event.id === `twitch:${line.id}`));
+      return published.length === SCRIPT.length ? published : undefined;
+    }, 15_000, 'the scripted chat on the bus');
+    const answers = await eventually(() => (answersTo('contract-ping').length > 0 ? answersTo('contract-ping') : undefined), 15_000, 'the answer to the scripted !ping');
+    seen.set(transport, { events: events.sort((a, b) => a.id.localeCompare(b.id)), answers });
   });
 
   it('delivers the filter ladder’s delete and timeout through Helix with the right broadcaster, moderator and target', async () => {
@@ -124,5 +164,23 @@ describe.each(['irc', 'eventsub'] as const)('Twitch over %s', (transport) => {
     expect(bans[0]).toMatchObject({ query: { broadcaster_id: broadcasterId, moderator_id: botUserId }, body: { data: { user_id: spammerId, duration: 60 } } });
     // Moderation is made with the bot's own user token (the app token cannot moderate).
     expect(bans[0]!.token).toBe('bot-user-token');
+  });
+});
+
+/** The shared contract: whichever transport read it, the router gets the same event and answers the same way. */
+describe('Twitch over either transport', () => {
+  /** What the router reads of an event: all but the clocks (when each fake sent and each ingest read it) and each transport's own extras. */
+  const routed = ({ sentAt: _sentAt, receivedAt: _receivedAt, extras: _extras, ...rest }: ChatEvent) => rest;
+
+  it('gives the router identical events for the same chat, and the same answer to !ping', () => {
+    const irc = seen.get('irc');
+    const eventSub = seen.get('eventsub');
+    expect(irc && eventSub, 'both transports read the scripted chat (run the whole file)').toBeTruthy();
+    expect(eventSub!.events.map(routed)).toEqual(irc!.events.map(routed));
+    expect(irc!.events.find((event) => event.id === 'twitch:contract-reply')).toMatchObject({ replyTo: expect.anything(), author: { roles: expect.arrayContaining(['moderator', 'subscriber']) } });
+    expect(irc!.events.find((event) => event.id === 'twitch:contract-bot')?.author.isBot).toBe(true);
+    expect(eventSub!.answers).toEqual(irc!.answers);
+    // A second Pong! within Twitch's duplicate window carries the kit's repeat suffix, on both transports alike.
+    expect(irc!.answers.map((answer) => answer.replace(TWITCH_REPEAT_SUFFIX, '').trimEnd())).toEqual(['Pong!']);
   });
 });

@@ -1,9 +1,14 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { csvList, expecting, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
+import { csvList, databaseUrl, expecting, keyPrefix, logLevel, port, positiveInt, redisUrl } from '@parley/config';
 
 export const IngestTwitchConfigSchema = z.object({
   REDIS_URL: redisUrl(),
+  /**
+   * EventSub with the shard manager: the enabled Twitch channels are read here to keep the
+   * conduit's subscriptions in step with the hub, and each channel's authorization written back.
+   */
+  DATABASE_URL: expecting(databaseUrl().optional(), 'a postgres:// or postgresql:// URL; EventSub without TWITCH_CHANNELS reads the hub’s Twitch channels from it'),
   /** Ingest apps take 3010 and up (README: default ports), so all apps run side by side. */
   PORT: port(3010),
   LOG_LEVEL: logLevel(),
@@ -16,6 +21,8 @@ export const IngestTwitchConfigSchema = z.object({
   TWITCH_EVENTSUB_KEEPALIVE_SECONDS: positiveInt(10).pipe(z.number().min(10).max(600)),
   /** Shards of the deployment's conduit: sized from the ingest pods (the chart: replicas × 4). */
   TWITCH_CONDUIT_SHARDS: positiveInt(4).pipe(z.number().max(20_000)),
+  /** One pod (under a Redis lease) reconciles the conduit's subscriptions on every channel change notice, and at least this often. */
+  TWITCH_SUBSCRIPTIONS_RECONCILE_MS: positiveInt(60_000),
   TWITCH_IRC_URL: z
     .string()
     .regex(/^(wss?|ircs?):\/\/[^\s/]+/, 'a ws://, wss://, irc:// or ircs:// URL')
@@ -90,6 +97,11 @@ export const IngestTwitchConfigSchema = z.object({
   z.refine((config) => config.TWITCH_TRANSPORT !== 'eventsub' || Boolean(config.TWITCH_CLIENT_ID && config.TWITCH_CLIENT_SECRET && config.TWITCH_BOT_USER_ID), {
     path: ['TWITCH_TRANSPORT'],
     message: 'eventsub needs TWITCH_CLIENT_ID, TWITCH_CLIENT_SECRET (app access token) and TWITCH_BOT_USER_ID',
+    when: () => true,
+  }),
+  z.refine((config) => config.TWITCH_TRANSPORT !== 'eventsub' || config.TWITCH_CHANNELS.length > 0 || Boolean(config.DATABASE_URL), {
+    path: ['DATABASE_URL'],
+    message: 'required',
     when: () => true,
   }),
 );

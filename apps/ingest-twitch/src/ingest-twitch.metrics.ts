@@ -2,6 +2,8 @@ import type { StreamConsumer } from '@parley/bus';
 import type { ShardMember } from '@parley/sharding';
 import type { ChatIngest, ConnectionHealth, OutboundDelivery, SharedTokenProvider } from '@parley/ingest';
 import type { EventSubAdapter, TmiConnectionPool } from '@parley/twitch';
+import type { ShardDisabledRelay } from './shard-disabled-relay.js';
+import type { SubscriptionReconciler } from './subscription-reconciler.js';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -9,6 +11,9 @@ interface Sources {
   pool: TmiConnectionPool;
   /** The EventSub transport, when the pod reads through a conduit. */
   eventSub: EventSubAdapter | null;
+  /** Keeps the conduit's subscriptions in step with the hub (EventSub with the shard manager). */
+  reconciler: SubscriptionReconciler | null;
+  relay: ShardDisabledRelay | null;
   connectionHealth: ConnectionHealth;
   ingest: ChatIngest<unknown>;
   delivery: OutboundDelivery;
@@ -19,8 +24,10 @@ interface Sources {
 
 /** Turns the ingest kit's and the Twitch lib's events into Prometheus series and log lines. */
 export class IngestTwitchMetrics {
-  constructor(registry: Registry, { pool, eventSub, connectionHealth, ingest, delivery, consumer, shardMember, auth }: Sources, logger: Logger) {
+  constructor(registry: Registry, { pool, eventSub, reconciler, relay, connectionHealth, ingest, delivery, consumer, shardMember, auth }: Sources, logger: Logger) {
     if (eventSub) IngestTwitchMetrics.eventSub(registry, eventSub, logger);
+    if (reconciler) IngestTwitchMetrics.reconciler(registry, reconciler, logger);
+    if (relay) IngestTwitchMetrics.relay(registry, relay, logger);
     if (auth) {
       const refreshes = new Counter({
         name: 'parley_twitch_token_refreshes_total',
@@ -145,9 +152,14 @@ export class IngestTwitchMetrics {
     consumer.on('error', (error: Error) => logger.error({ err: error.message }, 'bus consumer error'));
   }
 
-  /** Conduit shards, their session losses, revocations and channel authorization (counts: no channel names as labels). */
+  /**
+   * Conduit shards, their session losses, revocations and channel authorization. The
+   * authorization gauge counts channels by state with labels platform and state only (three
+   * values: no channel names or ids, whatever the number of channels); the pod holding the
+   * reconcile lease (or one with a fixed channel list) reports them, the others report 0, so
+   * `sum` over pods is the deployment's count. Per-channel states are on the hub's channel resource.
+   */
   private static eventSub(registry: Registry, eventSub: EventSubAdapter, logger: Logger): void {
-    const authorization = new Map<string, boolean>();
     new Gauge({
       name: 'parley_twitch_conduit_shards',
       help: 'Conduit shards this pod runs an EventSub session for.',
@@ -157,28 +169,69 @@ export class IngestTwitchMetrics {
       },
     });
     new Gauge({
-      name: 'parley_twitch_channel_authorization',
-      help: 'Channels this pod subscribed, by whether the broadcaster granted channel:bot (granted) or Twitch refused or revoked it (refused).',
-      labelNames: ['state'] as const,
+      name: 'parley_channel_authorization',
+      help: 'Channels by whether the broadcaster let the bot in (granted), refused or revoked it (refused), or is not known yet (pending); reported by the pod that reconciles the subscriptions.',
+      labelNames: ['platform', 'state'] as const,
       registers: [registry],
       collect() {
-        const granted = [...authorization.values()].filter(Boolean).length;
-        this.set({ state: 'granted' }, granted);
-        this.set({ state: 'refused' }, authorization.size - granted);
+        for (const [state, count] of Object.entries(eventSub.authorizationCounts())) this.set({ platform: 'twitch', state }, count);
       },
     });
     const lost = new Counter({ name: 'parley_twitch_conduit_shard_sessions_lost_total', help: 'EventSub sessions that failed (a new one is assigned to the shard).', registers: [registry] });
     const revocations = new Counter({ name: 'parley_twitch_eventsub_revocations_total', help: 'Subscriptions Twitch revoked, by status.', labelNames: ['status'] as const, registers: [registry] });
-    eventSub.on('authorization', ({ channel, granted }) => authorization.set(channel, granted));
+    eventSub.on('authorization', ({ channel, state, reason }) => logger.info({ channel, state, reason }, 'twitch channel authorization changed'));
     eventSub.on('shardLost', ({ shard, reason }) => {
       lost.inc();
       logger.warn({ shard, reason }, 'conduit shard session lost: reconnecting');
     });
     eventSub.on('shardAssigned', ({ shard }) => logger.info({ shard }, 'conduit shard assigned to a new session'));
     eventSub.on('revoked', ({ type, status }) => {
-      revocations.inc({ status });
+      revocations.inc({ status: status.slice(0, 64) });
       logger.warn({ type, status }, 'eventsub subscription revoked');
     });
     eventSub.on('error', (error) => logger.error({ err: error.message }, 'eventsub error'));
+  }
+
+  private static reconciler(registry: Registry, reconciler: SubscriptionReconciler, logger: Logger): void {
+    new Gauge({
+      name: 'parley_twitch_eventsub_reconciler',
+      help: '1 while this pod holds the lease to reconcile the conduit’s subscriptions with the hub’s channels.',
+      registers: [registry],
+      collect() {
+        this.set(reconciler.leading ? 1 : 0);
+      },
+    });
+    const passes = new Counter({ name: 'parley_twitch_eventsub_reconciles_total', help: 'Reconcile passes, by kind (full: listed at Twitch; changes: after a hub change notice) and outcome.', labelNames: ['kind', 'outcome'] as const, registers: [registry] });
+    const changes = new Counter({ name: 'parley_twitch_eventsub_subscription_changes_total', help: 'Chat subscriptions the reconciler created or deleted.', labelNames: ['change'] as const, registers: [registry] });
+    reconciler.on('leading', (leading) => logger.info({ leading }, leading ? 'reconciling the conduit’s subscriptions' : 'no longer reconciling the conduit’s subscriptions'));
+    reconciler.on('reconciled', ({ full, created, deleted, failed, ms }) => {
+      passes.inc({ kind: full ? 'full' : 'changes', outcome: failed > 0 ? 'partial' : 'ok' });
+      changes.inc({ change: 'created' }, created);
+      changes.inc({ change: 'deleted' }, deleted);
+      if (created + deleted + failed > 0) logger.info({ full, created, deleted, failed, ms }, 'conduit subscriptions reconciled');
+    });
+    reconciler.on('failed', (error) => {
+      passes.inc({ kind: 'any', outcome: 'failed' });
+      logger.warn({ err: error.message }, 'reconciling the conduit’s subscriptions failed');
+    });
+  }
+
+  private static relay(registry: Registry, relay: ShardDisabledRelay, logger: Logger): void {
+    const disabled = new Counter({
+      name: 'parley_twitch_conduit_shards_disabled_total',
+      help: 'conduit.shard.disabled notifications read by this pod, by status (websocket_disconnected, websocket_failed_ping_pong, ...).',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    });
+    const recovered = new Counter({ name: 'parley_twitch_conduit_shards_recovered_total', help: 'Shards Twitch disabled that this pod ran and gave a new session.', registers: [registry] });
+    relay.on('disabled', ({ shard, status }) => {
+      disabled.inc({ status });
+      logger.info({ shard, status }, 'twitch disabled a conduit shard');
+    });
+    relay.on('recovered', ({ shard, status }) => {
+      recovered.inc();
+      logger.warn({ shard, status }, 'conduit shard disabled by twitch while its session looked alive: replaced the session');
+    });
+    relay.on('error', (error) => logger.warn({ err: error.message }, 'conduit shard recovery failed'));
   }
 }

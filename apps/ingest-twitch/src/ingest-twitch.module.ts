@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type BeforeApplicationShutdown, type DynamicModule } from '@nestjs/common';
 import { StreamProducer } from '@parley/bus';
 import { StreamKeys } from '@parley/contracts';
 import {
@@ -17,7 +17,8 @@ import {
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { createRedisConnection, duplicateConnection, type ServiceStartup } from '@parley/runtime';
-import { ShardMember } from '@parley/sharding';
+import { ChannelAuthorizationRepository, ChannelRepository, createPool } from '@parley/db';
+import { LeaseManager, ShardMember } from '@parley/sharding';
 import {
   ConduitShardUnitHandler,
   EventSubAdapter,
@@ -33,9 +34,12 @@ import {
   normalizeChannel,
 } from '@parley/twitch';
 import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { IngestTwitchConfig } from './config.js';
 import { IngestTwitchMetrics } from './ingest-twitch.metrics.js';
+import { ShardDisabledRelay } from './shard-disabled-relay.js';
+import { SubscriptionReconciler } from './subscription-reconciler.js';
 
 /** Wires Twitch chat ⇄ the bus: the Twitch IRC adapter under the ingest kit. */
 @Module({})
@@ -82,7 +86,7 @@ export class IngestTwitchModule {
             config.TWITCH_BOT_USER_ID,
           )
         : undefined;
-    const eventSub = config.TWITCH_TRANSPORT === 'eventsub' ? eventSubAdapter(config, redis, moderation) : null;
+    const eventSub = config.TWITCH_TRANSPORT === 'eventsub' ? eventSubAdapter(config, redis, keys, logger, moderation) : null;
     const adapter: PlatformAdapter<unknown> =
       eventSub?.adapter ?? new TwitchIrcAdapter(pool, { botLogin: config.TWITCH_BOT_LOGIN, knownBots: new Set(config.TWITCH_KNOWN_BOTS), moderation });
     // No fixed channel list: join what the shard manager assigns, one channel lease (IRC) or conduit shard (EventSub) at a time.
@@ -137,7 +141,11 @@ export class IngestTwitchModule {
       if (missing.length > 0) throw new Error(`not in ${missing.length} of the ${owned.length} channels it owns (${missing.slice(0, 3).join(', ')}…)`);
       connectionHealth.assertFresh(config.INGEST_MAX_SILENCE_MS);
     });
-    const metrics = new IngestTwitchMetrics(registry, { pool, eventSub: eventSub?.adapter ?? null, connectionHealth, ingest, delivery, consumer, shardMember, auth }, logger);
+    const metrics = new IngestTwitchMetrics(
+      registry,
+      { pool, eventSub: eventSub?.adapter ?? null, reconciler: shardMember ? (eventSub?.reconciler ?? null) : null, relay: eventSub?.relay ?? null, connectionHealth, ingest, delivery, consumer, shardMember, auth },
+      logger,
+    );
     const runner = new IngestRunner({
       platform: 'twitch',
       redis,
@@ -148,8 +156,15 @@ export class IngestTwitchModule {
       shardMember,
       // The bot's refreshing user token, and the app access token of the EventSub transport.
       tokens: [auth, eventSub?.appToken ?? null].filter((token) => token !== null),
-      // A fixed channel list runs every conduit shard here; otherwise the shard manager hands them out.
-      ...(eventSub && !shardMember && { beforeJoin: () => Promise.all(allShards(config.TWITCH_CONDUIT_SHARDS).map((shard) => eventSub.adapter.startShard(shard))).then(() => undefined) }),
+      // A fixed channel list runs every conduit shard here; otherwise the shard manager hands them out
+      // and the subscriptions follow the hub's channels (one pod reconciles them).
+      ...(eventSub && {
+        beforeJoin: async () => {
+          await eventSub.relay.start();
+          if (shardMember) await eventSub.reconciler?.start();
+          else await Promise.all(allShards(config.TWITCH_CONDUIT_SHARDS).map((shard) => eventSub.adapter.startShard(shard)));
+        },
+      }),
       logger,
     });
     startup.dependsOn('redis', redisReady).step('join twitch channels', ['redis'], () => runner.start());
@@ -160,6 +175,7 @@ export class IngestTwitchModule {
       providers: [
         { provide: IngestTwitchMetrics, useValue: metrics },
         { provide: IngestRunner, useValue: runner },
+        ...(eventSub ? [{ provide: EventSubCoordination, useValue: eventSub.coordination }] : []),
       ],
     };
   }
@@ -170,9 +186,11 @@ const allShards = (count: number): string[] => Array.from({ length: count }, (_,
 /**
  * The EventSub transport: Helix with the app access token (fetched ahead of expiry once
  * for all pods: the kit's shared token with the client credentials grant) for the conduit,
- * subscriptions and chat messages.
+ * subscriptions and chat messages; the conduit found or created under a Redis lease; the
+ * relay of `conduit.shard.disabled` between pods; and, with a database, the reconciler of
+ * the conduit's subscriptions with the hub's channels.
  */
-function eventSubAdapter(config: IngestTwitchConfig, redis: Redis, moderation: HelixModeration | undefined) {
+function eventSubAdapter(config: IngestTwitchConfig, redis: Redis, keys: StreamKeys, logger: Logger, moderation: HelixModeration | undefined) {
   // The schema guarantees these in eventsub mode.
   const clientId = config.TWITCH_CLIENT_ID!;
   const appToken = new SharedTokenProvider(
@@ -186,13 +204,60 @@ function eventSubAdapter(config: IngestTwitchConfig, redis: Redis, moderation: H
       initialRefreshToken: TwitchAppTokenIssuer.NO_REFRESH_TOKEN,
     },
   );
+  // Finding or creating the conduit takes a few Helix calls: 30 s is ample, and what a pod dying mid-way blocks the others.
+  const conduitLeases = new LeaseManager(redis, { keyPrefix: config.PARLEY_KEY_PREFIX, holder: config.INGEST_MEMBER_ID, ttlMs: 30_000 });
   const adapter = new EventSubAdapter(new HelixClient({ clientId, baseUrl: config.TWITCH_HELIX_URL, auth: appToken }), {
     botLogin: config.TWITCH_BOT_LOGIN,
     botUserId: config.TWITCH_BOT_USER_ID!,
     shardCount: config.TWITCH_CONDUIT_SHARDS,
     knownBots: new Set(config.TWITCH_KNOWN_BOTS),
     moderation,
+    singleFlight: (work) => conduitLeases.withLease('twitch-eventsub-conduit', work),
     session: { url: config.TWITCH_EVENTSUB_URL, keepaliveSeconds: config.TWITCH_EVENTSUB_KEEPALIVE_SECONDS, reconnectBackoff: { baseMs: 250, maxMs: 5_000 } },
   });
-  return { adapter, appToken };
+  const subscriber = duplicateConnection(redis, logger, 'eventsub subscriber');
+  const relay = new ShardDisabledRelay({ adapter, publisher: redis, subscriber, channel: keys.key('twitch', 'conduit-shard-disabled') });
+  const database = config.DATABASE_URL ? createPool(config.DATABASE_URL, { max: 2 }) : null;
+  const reconciler = database
+    ? new SubscriptionReconciler({
+        adapter,
+        leases: new LeaseManager(redis, { keyPrefix: config.PARLEY_KEY_PREFIX, holder: config.INGEST_MEMBER_ID, ttlMs: config.INGEST_MEMBER_TTL_MS }),
+        subscriber,
+        keys,
+        channels: new ChannelRepository(database),
+        authorizations: new ChannelAuthorizationRepository(database),
+        intervalMs: config.TWITCH_SUBSCRIPTIONS_RECONCILE_MS,
+      })
+    : null;
+  if (database) {
+    const authorizations = new ChannelAuthorizationRepository(database);
+    const record = (platformChannelId: string, state: 'granted' | 'refused', reason: string | null) =>
+      authorizations.record('twitch', [{ platformChannelId, state, reason }]).catch((error: Error) => logger.warn({ err: error.message }, 'could not record a channel’s authorization'));
+    // Revoked on any pod: the channel's authorization is written where the hub reads it.
+    adapter.on('revoked', ({ broadcasterId, status, authorizationLost }) => {
+      if (authorizationLost && broadcasterId) void record(broadcasterId, 'refused', status);
+    });
+    // A fixed channel list has no reconciler: each join's outcome is written as it changes.
+    if (config.TWITCH_CHANNELS.length > 0) {
+      adapter.on('authorization', ({ broadcasterId, state, reason }) => {
+        if (state !== 'pending') void record(broadcasterId, state, reason);
+      });
+    }
+  }
+  return { adapter, appToken, relay, reconciler, coordination: new EventSubCoordination(reconciler, subscriber, database) };
+}
+
+/** Stops what the EventSub transport runs beside the kit (the reconciler, the subscriber, the pool) on shutdown. */
+class EventSubCoordination implements BeforeApplicationShutdown {
+  constructor(
+    private readonly reconciler: SubscriptionReconciler | null,
+    private readonly subscriber: Redis,
+    private readonly database: pg.Pool | null,
+  ) {}
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.reconciler?.stop();
+    this.subscriber.disconnect();
+    await this.database?.end();
+  }
 }

@@ -9,6 +9,7 @@ export {
 export { MIGRATE_DEFAULTS, findMigrationsDir, migrate, type MigrateOptions } from './migrate.js';
 export { POOL_DEFAULTS, createPool, type PoolOptions } from './pool.js';
 export { ChannelRepository } from './repositories/channel.repository.js';
+export { ChannelAuthorizationRepository, type ChannelAuthorization } from './repositories/channel-authorization.repository.js';
 export { ChatModuleRepository, type ChatQuote, type ReminderPlacement, type TimerPlacement } from './repositories/chat-module.repository.js';
 export { CommandRepository } from './repositories/command.repository.js';
 export { CommunityRepository } from './repositories/community.repository.js';

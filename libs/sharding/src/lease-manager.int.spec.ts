@@ -29,6 +29,22 @@ describe('LeaseManager', () => {
     expect(b.heldBy.ttlMs).toBeLessThanOrEqual(5_000);
   });
 
+  it('withLease runs the work of several holders one at a time, and frees the lease after a failure', async () => {
+    let running = 0;
+    let most = 0;
+    const work = (holder: string) =>
+      manager(holder).withLease('single-flight', async () => {
+        most = Math.max(most, ++running);
+        await sleep(50);
+        running--;
+        return holder;
+      }, 10);
+    expect(await Promise.all(['pod-a', 'pod-b', 'pod-c'].map(work))).toEqual(['pod-a', 'pod-b', 'pod-c']);
+    expect(most).toBe(1);
+    await expect(manager('pod-a').withLease('single-flight', async () => Promise.reject(new Error('failed')))).rejects.toThrow('failed');
+    expect((await manager('pod-b').acquire('single-flight')).acquired).toBe(true);
+  });
+
   it('hands out strictly increasing fencing tokens across holders, releases and expiries', async () => {
     const first = await manager('pod-a').acquire('tokens');
     if (!first.acquired) throw new Error('not acquired');

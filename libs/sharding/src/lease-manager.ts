@@ -79,6 +79,25 @@ export class LeaseManager {
     return released === 1;
   }
 
+  /**
+   * Runs `work` holding the lease `name`, waiting (polling every `pollMs` at most) while
+   * another holder has it; released after. For work done once across processes that would
+   * otherwise race (find-or-create): it must finish within the TTL, or another may start it.
+   */
+  async withLease<T>(name: string, work: () => Promise<T>, pollMs = 250): Promise<T> {
+    for (;;) {
+      const result = await this.acquire(name);
+      if (result.acquired) {
+        try {
+          return await work();
+        } finally {
+          await this.release(result.lease).catch(() => undefined);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.max(10, Math.min(pollMs, result.heldBy.ttlMs))));
+    }
+  }
+
   /** Whether `token` is the current token of the lease: the fencing check for a guarded write. */
   async isCurrent(name: string, token: number): Promise<boolean> {
     return (await this.redis.hget(this.keys.lease(name), 'token')) === String(token);

@@ -2,7 +2,8 @@ import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testin
 import { TwitchAuthFake, TwitchTmiFake } from '@parley/platform-fakes';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RefreshingAuthProvider } from './auth-provider.js';
+import { SharedTokenProvider } from '@parley/ingest';
+import { RefreshingAuthProvider, TwitchAppTokenIssuer } from './auth-provider.js';
 import { TwitchTokenError } from './errors.js';
 import { TmiConnection } from './tmi-connection.js';
 
@@ -140,5 +141,35 @@ describe('RefreshingAuthProvider', () => {
       await connection.close();
       await tmi.stop();
     }
+  });
+});
+
+describe('TwitchAppTokenIssuer under the shared token', () => {
+  it('fetches the app access token (client credentials) once for all pods, and again once when it nears expiry', async () => {
+    const prefix = uniquePrefix('twitch-app-token');
+    prefixes.push(prefix);
+    const issuer = new TwitchAppTokenIssuer({ clientId: auth.options.clientId, clientSecret: auth.options.clientSecret, tokenUrl, validateUrl: tokenUrl.replace('/oauth2/token', '/oauth2/validate'), requestTimeoutMs: 5_000 });
+    const providers = Array.from(
+      { length: 3 },
+      (_, i) =>
+        new SharedTokenProvider(redis, issuer, {
+          keyPrefix: prefix,
+          platform: 'twitch-app',
+          holder: `pod-${i}`,
+          account: auth.options.clientId,
+          initialRefreshToken: TwitchAppTokenIssuer.NO_REFRESH_TOKEN,
+          refreshMarginMs: 1_000,
+        }),
+    );
+    const before = auth.appTokenCount;
+    const first = await Promise.all(providers.flatMap((provider) => [provider.accessToken(), provider.accessToken()]));
+    expect(auth.appTokenCount - before).toBe(1);
+    expect(new Set(first).size).toBe(1);
+    // Within the margin of its 2 s lifetime: due again, fetched by one pod.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const second = await Promise.all(providers.map((provider) => provider.accessToken()));
+    expect(auth.appTokenCount - before).toBe(2);
+    expect(new Set(second).size).toBe(1);
+    expect(second[0]).not.toBe(first[0]);
   });
 });

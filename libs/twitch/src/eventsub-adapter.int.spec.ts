@@ -1,7 +1,10 @@
 import { once } from 'node:events';
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
 import { TwitchEventSubFake, TwitchHelixFake } from '@parley/platform-fakes';
+import { LeaseManager } from '@parley/sharding';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EventSubAdapter } from './eventsub-adapter.js';
+import { EventSubAdapter, type ChannelAuthorization } from './eventsub-adapter.js';
 import type { EventSubFrame } from './eventsub-session.js';
 import { HelixClient } from './helix-client.js';
 
@@ -65,7 +68,7 @@ describe('EventSubAdapter against the EventSub fake', () => {
 
   it('counts a revocation and marks the channel’s authorization refused', async () => {
     const reader = adapter();
-    const authorization: Array<{ channel: string; granted: boolean }> = [];
+    const authorization: ChannelAuthorization[] = [];
     reader.on('authorization', (state) => authorization.push(state));
     await reader.connect();
     await reader.startShard('0');
@@ -73,11 +76,50 @@ describe('EventSubAdapter against the EventSub fake', () => {
     const revoked = once(reader, 'revoked');
     const subscription = eventSub.subscriptionsOf('channel.chat.message').find((candidate) => candidate.condition.broadcaster_user_id === eventSub.channelId('revokedroom'))!;
     eventSub.revoke(subscription.id);
-    expect((await revoked)[0]).toEqual({ type: 'channel.chat.message', broadcasterId: eventSub.channelId('revokedroom'), status: 'authorization_revoked' });
+    const broadcasterId = eventSub.channelId('revokedroom');
+    expect((await revoked)[0]).toEqual({ type: 'channel.chat.message', broadcasterId, status: 'authorization_revoked', authorizationLost: true });
     expect(authorization).toEqual([
-      { channel: 'revokedroom', granted: true },
-      { channel: 'revokedroom', granted: false },
+      { broadcasterId, channel: 'revokedroom', state: 'granted', reason: null },
+      { broadcasterId, channel: 'revokedroom', state: 'refused', reason: 'authorization_revoked' },
     ]);
+    expect(reader.authorizationCounts()).toEqual({ granted: 0, refused: 1, pending: 0 });
+  });
+
+  it('reconciles the conduit’s chat subscriptions with the wanted channels, refused ones counted', async () => {
+    const reconciler = adapter();
+    await reconciler.connect();
+    const wanted = (logins: string[]) => logins.map((login) => ({ broadcasterId: eventSub.channelId(login), login }));
+    const typesOf = (login: string) => eventSub.subscriptionsOf().filter((subscription) => subscription.condition.broadcaster_user_id === eventSub.channelId(login)).length;
+    eventSub.revokeAuthorization('refusingroom');
+    const before = eventSub.subscriptionsOf().filter((subscription) => subscription.type.startsWith('channel.chat.')).length;
+    const first = await reconciler.reconcile(wanted(['keptroom', 'droppedroom', 'refusingroom']));
+    // The earlier tests' channels are not wanted: their subscriptions go.
+    expect(first).toMatchObject({ created: 8, deleted: before, failed: 0 });
+    expect(first.authorizations.find((authorization) => authorization.channel === 'refusingroom')).toMatchObject({ state: 'refused', reason: 'helix_403' });
+    expect([typesOf('keptroom'), typesOf('droppedroom'), typesOf('refusingroom')]).toEqual([4, 4, 0]);
+    // Without a listing (a change notice): only the difference costs calls.
+    const calls = helix.calls().length;
+    const second = await reconciler.reconcile(wanted(['keptroom', 'refusingroom']), { refresh: false });
+    expect(second).toMatchObject({ created: 0, deleted: 4 });
+    expect([typesOf('keptroom'), typesOf('droppedroom')]).toEqual([4, 0]);
+    expect(helix.calls().slice(calls).map((call) => `${call.method} ${call.path}`).filter((route) => route !== 'DELETE /eventsub/subscriptions')).toEqual(['POST /eventsub/subscriptions']);
+    expect(reconciler.authorizationCounts()).toEqual({ granted: 1, refused: 1, pending: 0 });
+  });
+
+  it('replaces the session of a shard Twitch disabled while its socket stayed open, and ignores a notice about another session', async () => {
+    const reader = adapter(2);
+    await reader.connect();
+    await reader.startShard('0');
+    await reader.startShard('1');
+    const session = reader.sessionOf('0')!;
+    const disabled = once(reader, 'shardDisabled');
+    eventSub.disableShard(reader.conduit!, '0');
+    expect((await disabled)[0]).toEqual({ shard: '0', status: 'websocket_failed_ping_pong', sessionId: session });
+    expect(await reader.recoverDisabledShard('0', 'another-session')).toBe(false);
+    expect(await reader.recoverDisabledShard('0', session)).toBe(true);
+    expect(eventSub.shards(reader.conduit!)[0]).toMatchObject({ status: 'enabled', sessionId: reader.sessionOf('0') });
+    expect(reader.sessionOf('0')).not.toBe(session);
+    expect(await reader.recoverDisabledShard('5', null)).toBe(false);
   });
 
   it('sends through Send Chat Message and turns drop reasons and 429 into the kit’s outcomes', async () => {
@@ -119,3 +161,51 @@ describe('EventSubAdapter against the EventSub fake', () => {
   });
 });
 
+
+/** Pods starting at once: each finds no conduit; without a lock each would create one. */
+describe('EventSubAdapter.connect from three pods at once', () => {
+  const redis = new Redis(redisUrl());
+  const prefix = uniquePrefix('conduit-race');
+  const fakes: Array<{ stop(): Promise<void> }> = [];
+
+  afterAll(async () => {
+    for (const fake of fakes) await fake.stop();
+    await deleteKeysWithPrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  /** Three pods' adapters against a fresh Twitch (no conduit yet) that takes 300 ms to create one. */
+  async function threePods(singleFlight?: (holder: string) => <T>(work: () => Promise<T>) => Promise<T>) {
+    const helix = new TwitchHelixFake();
+    const eventSub = new TwitchEventSubFake(helix, { createConduitDelayMs: 300 });
+    fakes.push(eventSub, helix);
+    await helix.start();
+    await eventSub.start();
+    const pods = ['pod-0', 'pod-1', 'pod-2'].map(
+      (holder) =>
+        new EventSubAdapter(new HelixClient({ clientId: helix.options.clientId, baseUrl: helix.url, auth: { accessToken: async () => 'app-token' } }), {
+          botLogin: BOT,
+          botUserId: eventSub.channelId(BOT),
+          shardCount: 3,
+          ...(singleFlight && { singleFlight: singleFlight(holder) }),
+        }),
+    );
+    await Promise.all(pods.map((adapter) => adapter.connect()));
+    return { eventSub, pods };
+  }
+
+  it('makes exactly one conduit when finding or creating it runs under a Redis lease', async () => {
+    const { eventSub, pods } = await threePods((holder) => {
+      const leases = new LeaseManager(redis, { keyPrefix: prefix, holder, ttlMs: 10_000 });
+      return (work) => leases.withLease('twitch-eventsub-conduit', work, 20);
+    });
+    expect(eventSub.conduitIds()).toHaveLength(1);
+    expect(pods.map((adapter) => adapter.conduit)).toEqual(Array(3).fill(eventSub.conduitIds()[0]));
+    expect(eventSub.subscriptionsOf('conduit.shard.disabled')).toHaveLength(1);
+  });
+
+  it('(the race the lease prevents) makes one conduit per pod without it', async () => {
+    const { eventSub } = await threePods();
+    expect(eventSub.conduitIds()).toHaveLength(3);
+  });
+});

@@ -21,6 +21,13 @@ export interface OptionalEventSubAdapterOptions {
   moderation: HelixModeration | undefined;
   /** Sends are serialized per lane (one per channel hash): this many lanes. */
   sendLanes: number;
+  /**
+   * Runs finding or creating the conduit once across the deployment (pods starting at once
+   * would each create one): a Redis lock in ingest-twitch. Default: as is (one process).
+   */
+  singleFlight: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Subscription calls a reconcile makes at once. */
+  subscriptionConcurrency: number;
 }
 
 export type EventSubAdapterOptions = RequiredEventSubAdapterOptions & Partial<OptionalEventSubAdapterOptions>;
@@ -30,7 +37,42 @@ export const DefaultEventSubAdapterOptions: OptionalEventSubAdapterOptions = {
   session: { url: 'wss://eventsub.wss.twitch.tv/ws', keepaliveSeconds: 10, reconnectBackoff: { baseMs: 500, maxMs: 10_000 } },
   moderation: undefined,
   sendLanes: 16,
+  singleFlight: (work) => work(),
+  subscriptionConcurrency: 8,
 };
+
+/**
+ * Revocation statuses that mean the broadcaster's grant (`channel:bot`) is gone: the channel
+ * is refused until a subscription succeeds again. Other statuses (`version_removed`,
+ * `notification_failures_exceeded`, ...) only cost the subscription: the next reconcile makes it again.
+ */
+export const AUTHORIZATION_LOST_STATUSES: ReadonlySet<string> = new Set(['authorization_revoked', 'user_removed']);
+
+/** Whether a broadcaster lets the bot read their chat: granted (subscriptions made), refused (403 or revoked), pending (not known yet). */
+export type ChannelAuthorizationState = 'granted' | 'refused' | 'pending';
+
+export interface ChannelAuthorization {
+  broadcasterId: string;
+  channel: string;
+  state: ChannelAuthorizationState;
+  /** Why refused: `helix_403`, or the revocation status; null otherwise. */
+  reason: string | null;
+}
+
+/** A channel the conduit should hold the chat subscriptions of. */
+export interface WantedChannel {
+  broadcasterId: string;
+  login: string;
+}
+
+export interface ReconcileResult {
+  created: number;
+  deleted: number;
+  /** Channels whose subscriptions could not be made for a reason that may pass (5xx, no answer): tried again next time. */
+  failed: number;
+  /** Every wanted channel's state after the pass (pending where it failed and nothing was known). */
+  authorizations: ChannelAuthorization[];
+}
 
 /** Drop reasons of `POST /chat/messages` that pass with time; the rest are final. */
 const DROPPED_FOR_NOW = new Set(['msg_ratelimit', 'msg_slowmode']);
@@ -40,10 +82,12 @@ export interface EventSubAdapterEvents {
   shardAssigned: [{ shard: string; sessionId: string }];
   /** A shard's socket failed; a new session follows. */
   shardLost: [{ shard: string; reason: string }];
-  /** Twitch revoked a subscription (the broadcaster withdrew `channel:bot`, the user was banned...). */
-  revoked: [{ type: string; broadcasterId: string; status: string }];
-  /** What a channel's authorization is: subscribed (`channel:bot` granted) or refused. */
-  authorization: [{ channel: string; granted: boolean }];
+  /** Twitch revoked a subscription (the broadcaster withdrew `channel:bot`, the user was banned...); `authorizationLost` per {@link AUTHORIZATION_LOST_STATUSES}. */
+  revoked: [{ type: string; broadcasterId: string; status: string; authorizationLost: boolean }];
+  /** A channel's authorization changed (granted: subscriptions made; refused: 403 or revoked); a reconcile reports changes from a state it knew. */
+  authorization: [ChannelAuthorization];
+  /** Twitch disabled a conduit shard (`conduit.shard.disabled`), whichever pod runs it. */
+  shardDisabled: [{ shard: string; status: string; sessionId: string | null }];
   error: [Error];
 }
 
@@ -63,8 +107,10 @@ export class EventSubAdapter extends EventEmitter<EventSubAdapterEvents> impleme
   private readonly shards = new Map<string, EventSubSession>();
   /** channel login → broadcaster id, for the channels subscribed. */
   private readonly channels = new Map<string, string>();
-  /** `type broadcasterId` of the subscriptions the conduit has. */
-  private readonly subscribed = new Set<string>();
+  /** `type broadcasterId` → subscription id ('' when made elsewhere: 409) of the chat subscriptions the conduit has, as this pod last knew. */
+  private subscriptions = new Map<string, string>();
+  /** broadcaster id → authorization, for the channels this pod subscribes (joined, or reconciled while it holds the reconcile lease). */
+  private authorizations = new Map<string, ChannelAuthorization>();
   private listener: ((frame: EventSubFrame, connection: number) => void) | undefined;
 
   constructor(
@@ -80,56 +126,162 @@ export class EventSubAdapter extends EventEmitter<EventSubAdapterEvents> impleme
     return this.conduitId;
   }
 
-  /** Finds the deployment's conduit (or creates it), sized to `shardCount`, and reads its subscriptions. */
+  /**
+   * Finds the deployment's conduit (or creates it), sized to `shardCount`, once across the
+   * deployment (`singleFlight`), subscribes `conduit.shard.disabled` for it, and reads its subscriptions.
+   */
   async connect(): Promise<void> {
+    this.conduitId = await this.options.singleFlight(() => this.findOrCreateConduit());
+    await this.readSubscriptions();
+  }
+
+  private async readSubscriptions(): Promise<void> {
+    this.subscriptions = new Map((await this.chatSubscriptions()).map(({ id, type, broadcasterId }) => [`${type} ${broadcasterId}`, id]));
+  }
+
+  private async findOrCreateConduit(): Promise<string> {
     const { data } = await this.helix.call<{ data: Array<{ id: string; shard_count: number }> }>('GET', '/eventsub/conduits');
     const found = data[0];
+    let id: string;
     if (!found) {
       const created = await this.helix.call<{ data: Array<{ id: string }> }>('POST', '/eventsub/conduits', {}, { shard_count: this.options.shardCount });
-      this.conduitId = created.data[0]!.id;
+      id = created.data[0]!.id;
     } else {
-      this.conduitId = found.id;
-      if (found.shard_count !== this.options.shardCount) await this.helix.call('PATCH', '/eventsub/conduits', {}, { id: found.id, shard_count: this.options.shardCount });
+      id = found.id;
+      if (found.shard_count !== this.options.shardCount) await this.helix.call('PATCH', '/eventsub/conduits', {}, { id, shard_count: this.options.shardCount });
     }
+    // A shard Twitch disabled while its socket still looks alive would get nothing more, silently: this says which.
+    await this.subscribe('conduit.shard.disabled', { client_id: this.helix.clientId, conduit_id: id }, id);
+    return id;
+  }
+
+  /** The conduit's chat subscriptions (every page). */
+  private async chatSubscriptions(): Promise<Array<{ id: string; type: string; broadcasterId: string }>> {
+    const found: Array<{ id: string; type: string; broadcasterId: string }> = [];
+    const chatTypes = new Set<string>(CHAT_SUBSCRIPTION_TYPES);
     let cursor: string | undefined;
     do {
-      const page = await this.helix.call<{ data: Array<{ type: string; condition: Record<string, string>; transport: { conduit_id?: string } }>; pagination: { cursor?: string } }>(
+      const page = await this.helix.call<{ data: Array<{ id: string; type: string; condition: Record<string, string>; transport: { conduit_id?: string } }>; pagination: { cursor?: string } }>(
         'GET',
         '/eventsub/subscriptions',
         { after: cursor },
       );
       for (const subscription of page.data) {
-        if (subscription.transport.conduit_id === this.conduitId) this.subscribed.add(`${subscription.type} ${subscription.condition.broadcaster_user_id}`);
+        const broadcasterId = subscription.condition.broadcaster_user_id;
+        if (subscription.transport.conduit_id === this.conduitId && chatTypes.has(subscription.type) && broadcasterId) found.push({ id: subscription.id, type: subscription.type, broadcasterId });
       }
       cursor = page.pagination.cursor;
     } while (cursor);
+    return found;
+  }
+
+  /** Creates a subscription on the conduit: its id, or '' when it exists already (409: another pod, an earlier start). */
+  private async subscribe(type: string, condition: Record<string, string>, conduitId = this.conduitId): Promise<string> {
+    try {
+      const created = await this.helix.call<{ data: Array<{ id: string }> }>('POST', '/eventsub/subscriptions', {}, { type, version: '1', condition, transport: { method: 'conduit', conduit_id: conduitId } });
+      return created.data[0]?.id ?? '';
+    } catch (error) {
+      if (error instanceof HelixError && error.status === 409) return '';
+      throw error;
+    }
+  }
+
+  /**
+   * Makes the conduit's chat subscriptions those of `wanted`: the missing ones are created
+   * (a 403 marks the channel refused: the broadcaster has not granted `channel:bot`), those
+   * of channels no longer wanted deleted. `refresh` reads what the conduit has from Twitch
+   * first (a full listing: every 100 subscriptions a call); without it the pass works from
+   * what this pod last knew, so a channel added in the hub costs four calls, not a listing.
+   * A 429 ends the pass (thrown, with `retryAfterMs`).
+   */
+  async reconcile(wanted: readonly WantedChannel[], { refresh }: { refresh: boolean } = { refresh: true }): Promise<ReconcileResult> {
+    if (refresh) await this.readSubscriptions();
+    const wantedIds = new Set(wanted.map((channel) => channel.broadcasterId));
+    const result: ReconcileResult = { created: 0, deleted: 0, failed: 0, authorizations: [] };
+    const previous = this.authorizations;
+    const next = new Map<string, ChannelAuthorization>();
+    await eachConcurrently(wanted, this.options.subscriptionConcurrency, async ({ broadcasterId, login }) => {
+      let authorization: ChannelAuthorization;
+      try {
+        const made = await this.subscribeChat(broadcasterId);
+        result.created += made;
+        this.channels.set(login, broadcasterId);
+        authorization = { broadcasterId, channel: login, state: 'granted', reason: null };
+      } catch (error) {
+        if (!(error instanceof HelixError) || error.status === 429) throw error;
+        if (error.status === 403) authorization = { broadcasterId, channel: login, state: 'refused', reason: error.code };
+        else {
+          result.failed++;
+          authorization = previous.get(broadcasterId) ?? { broadcasterId, channel: login, state: 'pending', reason: null };
+        }
+      }
+      next.set(broadcasterId, authorization);
+      result.authorizations.push(authorization);
+      // A change this pod saw happen (not every channel on the first pass after taking the lease).
+      const before = previous.get(broadcasterId)?.state;
+      if (before !== undefined && before !== authorization.state && authorization.state !== 'pending') this.emit('authorization', authorization);
+    });
+    const unwanted = () => [...this.subscriptions].filter(([key]) => !wantedIds.has(key.slice(key.indexOf(' ') + 1)));
+    // A subscription another pod made (409) has no id here: the listing has it.
+    if (unwanted().some(([, id]) => id === '')) await this.readSubscriptions();
+    await eachConcurrently(unwanted(), this.options.subscriptionConcurrency, async ([key, id]) => {
+      try {
+        await this.helix.call('DELETE', '/eventsub/subscriptions', { id });
+      } catch (error) {
+        // 404: gone already (revoked, or another pass).
+        if (!(error instanceof HelixError && error.status === 404)) throw error;
+      }
+      this.subscriptions.delete(key);
+      result.deleted++;
+    });
+    for (const [login, id] of this.channels) if (!wantedIds.has(id)) this.channels.delete(login);
+    this.authorizations = next;
+    return result;
+  }
+
+  /** The chat types the broadcaster lacks, subscribed; how many were made. */
+  private async subscribeChat(broadcasterId: string): Promise<number> {
+    let made = 0;
+    for (const type of CHAT_SUBSCRIPTION_TYPES) {
+      const key = `${type} ${broadcasterId}`;
+      if (this.subscriptions.has(key)) continue;
+      const id = await this.subscribe(type, { broadcaster_user_id: broadcasterId, user_id: this.options.botUserId });
+      if (id) made++;
+      this.subscriptions.set(key, id);
+    }
+    return made;
+  }
+
+  /** Channels by authorization state (what this pod subscribes: see {@link ChannelAuthorization}). */
+  authorizationCounts(): Record<ChannelAuthorizationState, number> {
+    const counts = { granted: 0, refused: 0, pending: 0 };
+    for (const { state } of this.authorizations.values()) counts[state]++;
+    return counts;
+  }
+
+  /** This pod no longer reconciles (another holds the lease): its counts would be stale. */
+  forgetAuthorizations(): void {
+    this.authorizations = new Map();
   }
 
   /** Subscribes the channel's chat types to the conduit (those it lacks): from then on its chat arrives on whichever shard Twitch picks. */
   async join(channel: string): Promise<void> {
     const login = channel.toLowerCase().replace(/^#/, '');
     const broadcasterId = this.channels.get(login) ?? (await this.broadcasterIdOf(login));
-    for (const type of CHAT_SUBSCRIPTION_TYPES) {
-      const key = `${type} ${broadcasterId}`;
-      if (this.subscribed.has(key)) continue;
-      try {
-        await this.helix.call('POST', '/eventsub/subscriptions', {}, {
-          type,
-          version: '1',
-          condition: { broadcaster_user_id: broadcasterId, user_id: this.options.botUserId },
-          transport: { method: 'conduit', conduit_id: this.conduitId },
-        });
-      } catch (error) {
-        // 409: another pod (or an earlier start) made it.
-        if (!(error instanceof HelixError && error.status === 409)) {
-          if (error instanceof HelixError && error.status === 403) this.emit('authorization', { channel: login, granted: false });
-          throw error;
-        }
-      }
-      this.subscribed.add(key);
+    try {
+      await this.subscribeChat(broadcasterId);
+    } catch (error) {
+      if (error instanceof HelixError && error.status === 403) this.setAuthorization({ broadcasterId, channel: login, state: 'refused', reason: error.code });
+      throw error;
     }
     this.channels.set(login, broadcasterId);
-    this.emit('authorization', { channel: login, granted: true });
+    this.setAuthorization({ broadcasterId, channel: login, state: 'granted', reason: null });
+  }
+
+  private setAuthorization(authorization: ChannelAuthorization): void {
+    const before = this.authorizations.get(authorization.broadcasterId);
+    this.authorizations.set(authorization.broadcasterId, authorization);
+    if (before?.state !== authorization.state) this.emit('authorization', authorization);
   }
 
   /** Stops reading the channel here; the subscriptions stay with the conduit (removed by `unsubscribe`). */
@@ -249,13 +401,37 @@ export class EventSubAdapter extends EventEmitter<EventSubAdapterEvents> impleme
     if (frame.metadata.message_type === 'revocation') {
       const subscription = frame.payload.subscription;
       if (subscription) {
-        this.subscribed.delete(`${subscription.type} ${subscription.condition.broadcaster_user_id}`);
-        this.emit('revoked', { type: subscription.type, broadcasterId: subscription.condition.broadcaster_user_id ?? '', status: subscription.status });
-        const login = [...this.channels].find(([, id]) => id === subscription.condition.broadcaster_user_id)?.[0];
-        if (login && subscription.status === 'authorization_revoked') this.emit('authorization', { channel: login, granted: false });
+        const broadcasterId = subscription.condition.broadcaster_user_id ?? '';
+        const authorizationLost = AUTHORIZATION_LOST_STATUSES.has(subscription.status);
+        this.subscriptions.delete(`${subscription.type} ${broadcasterId}`);
+        this.emit('revoked', { type: subscription.type, broadcasterId, status: subscription.status, authorizationLost });
+        const known = this.authorizations.get(broadcasterId);
+        if (known && authorizationLost) this.setAuthorization({ ...known, state: 'refused', reason: subscription.status });
       }
     }
+    if (frame.metadata.subscription_type === 'conduit.shard.disabled') return this.onShardDisabled(frame);
     this.listener?.(frame, shard);
+  }
+
+  private onShardDisabled(frame: EventSubFrame): void {
+    const event = (frame.payload.event ?? {}) as { conduit_id?: unknown; shard_id?: unknown; status?: unknown; transport?: { session_id?: unknown } };
+    if (event.conduit_id !== this.conduitId || typeof event.shard_id !== 'string') return;
+    const sessionId = typeof event.transport?.session_id === 'string' ? event.transport.session_id : null;
+    this.emit('shardDisabled', { shard: event.shard_id, status: typeof event.status === 'string' ? event.status : 'unknown', sessionId });
+  }
+
+  /**
+   * Twitch disabled `shard` while it was assigned `sessionId`: if this pod runs it on that
+   * session, the session is replaced by a new one assigned to the shard (the old socket may
+   * still get keepalives, but no notification would come). False when this pod does not run
+   * it on that session (another pod does, or a new session is already assigned).
+   */
+  async recoverDisabledShard(shard: string, sessionId: string | null): Promise<boolean> {
+    const session = this.shards.get(shard);
+    if (!session || (sessionId !== null && session.id !== sessionId)) return false;
+    await this.stopShard(shard);
+    await this.startShard(shard);
+    return true;
   }
 
   private async assign(shard: string, sessionId: string): Promise<void> {
@@ -274,6 +450,24 @@ export class EventSubAdapter extends EventEmitter<EventSubAdapterEvents> impleme
     if (!user) throw new HelixError(404, `no Twitch user ${login}`, 'GET /users');
     return user.id;
   }
+}
+
+/** Runs `work` for every item, at most `limit` at a time; the first failure is thrown once the running ones end. */
+async function eachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
 }
 
 /** The shard manager's units as conduit shards (unit id = shard id): `ShardMember`'s handler in EventSub mode. */

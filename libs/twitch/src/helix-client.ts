@@ -54,6 +54,11 @@ export class HelixClient {
     this.options = { ...DefaultHelixClientOptions, ...options };
   }
 
+  /** The app's client id (a `conduit.shard.disabled` condition names it). */
+  get clientId(): string {
+    return this.options.clientId;
+  }
+
   /** `DELETE /moderation/chat`: removes one message (needs `moderator:manage:chat_messages`). */
   async deleteChatMessage(broadcasterId: string, moderatorId: string, messageId: string): Promise<void> {
     await this.call('DELETE', '/moderation/chat', { broadcaster_id: broadcasterId, moderator_id: moderatorId, message_id: messageId });

@@ -23,8 +23,13 @@ export { CHAT_SUBSCRIPTION_TYPES, normalizeEventSub } from './eventsub-normalize
 export { EventSubSession, KEEPALIVE_GRACE_MS, type EventSubFrame, type EventSubSessionEvents, type EventSubSessionOptions } from './eventsub-session.js';
 export {
   ConduitShardUnitHandler,
+  AUTHORIZATION_LOST_STATUSES,
   DefaultEventSubAdapterOptions,
   EventSubAdapter,
+  type ChannelAuthorization,
+  type ChannelAuthorizationState,
+  type ReconcileResult,
+  type WantedChannel,
   type EventSubAdapterEvents,
   type EventSubAdapterOptions,
   type OptionalEventSubAdapterOptions,

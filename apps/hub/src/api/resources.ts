@@ -1,5 +1,5 @@
 import { InvalidPatternError, InvalidRecurrenceError, MODULE_SETTINGS, Recurrence, compilePattern } from '@parley/chat-modules';
-import { CommandRepository, hubTable as table, type HubCommand, type HubWebhookModule, type Queryable } from '@parley/db';
+import { ChannelAuthorizationRepository, CommandRepository, hubTable as table, type HubCommand, type HubWebhookModule, type Queryable } from '@parley/db';
 import { HttpProblem, type RouteRegistry } from '@parley/http-api';
 import { UnsafeUrlError, type WebhookUrlGuard } from '@parley/ssrf-guard';
 import { actorOf, type Access, type RequestContext } from './access.js';
@@ -81,6 +81,11 @@ export function addResources(registry: RouteRegistry<Access, RequestContext>, de
     create: S.NewChannel,
     patch: S.ChannelPatch,
     affectsRouter: true,
+    // Written by the ingest, not the hub: one query per page.
+    present: async (tx, _communityId, channels) => {
+      const known = await new ChannelAuthorizationRepository(tx).forChannels(channels.map((channel) => channel.id));
+      return channels.map((channel) => ({ ...channel, authorization: known.get(channel.id) ?? null }));
+    },
   }, common);
 
   addScopedResource(registry, {

@@ -74,6 +74,14 @@ export const Channel = z.object({
   name: z.string(),
   enabled: z.boolean(),
   botLogin: z.string().nullable(),
+  authorization: z
+    .object({
+      state: z.enum(['granted', 'refused']).describe('granted: the platform lets the bot read this chat (Twitch: the broadcaster granted channel:bot); refused: it refused or revoked it'),
+      reason: z.string().nullable().describe('Why refused: the platform’s answer (helix_403) or the revocation status (authorization_revoked, user_removed)'),
+      changedAt: z.iso.datetime().describe('When the state last changed'),
+    })
+    .nullable()
+    .describe('Whether the platform lets the bot in, as the ingest last learned it (Twitch EventSub); null until it has tried. Read-only.'),
   ...timestamps,
 });
 const channelFields = {

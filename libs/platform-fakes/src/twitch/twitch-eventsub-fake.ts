@@ -15,10 +15,12 @@ export interface TwitchEventSubFakeOptions {
    * keepalive interval (what a failure can hide in before anyone notices).
    */
   retryWindowMs: number | undefined;
+  /** `POST /eventsub/conduits` answers after this long (Twitch takes a moment): clients racing to create one overlap. */
+  createConduitDelayMs: number;
   host: string;
 }
 
-export const DefaultTwitchEventSubFakeOptions: TwitchEventSubFakeOptions = { keepaliveSeconds: 10, retryWindowMs: undefined, host: '127.0.0.1' };
+export const DefaultTwitchEventSubFakeOptions: TwitchEventSubFakeOptions = { keepaliveSeconds: 10, retryWindowMs: undefined, createConduitDelayMs: 0, host: '127.0.0.1' };
 
 /** The chat subscription types the fake can produce notifications for. */
 export type ChatSubscriptionType = 'channel.chat.message' | 'channel.chat.notification' | 'channel.chat.message_delete' | 'channel.chat.clear_user_messages';
@@ -116,6 +118,8 @@ export class TwitchEventSubFake extends EventEmitter<TwitchEventSubFakeEvents> {
   private readonly subscriptions = new Map<string, Subscription>();
   /** user id → login, for the users the fake has named. */
   private readonly logins = new Map<string, string>();
+  /** Broadcasters who withdrew `channel:bot` (`revokeAuthorization`): their chat subscriptions are refused (403). */
+  private readonly withdrawn = new Set<string>();
 
   constructor(
     private readonly helix: TwitchHelixFake,
@@ -124,7 +128,12 @@ export class TwitchEventSubFake extends EventEmitter<TwitchEventSubFakeEvents> {
     super();
     this.options = { ...DefaultTwitchEventSubFakeOptions, ...options };
     helix.addRoute('GET', '/eventsub/conduits', () => ({ status: 200, body: { data: [...this.conduits.values()].map(conduitJson) } }));
-    helix.addRoute('POST', '/eventsub/conduits', (request) => this.createConduit(request));
+    helix.addRoute('POST', '/eventsub/conduits', async (request) => {
+      // Created at once, answered later: a GET meanwhile sees it, as with a slow answer from Twitch.
+      const answer = this.createConduit(request);
+      if (this.options.createConduitDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.createConduitDelayMs));
+      return answer;
+    });
     helix.addRoute('PATCH', '/eventsub/conduits', (request) => this.updateConduit(request));
     helix.addRoute('GET', '/eventsub/conduits/shards', (request) => this.getShards(request));
     helix.addRoute('PATCH', '/eventsub/conduits/shards', (request) => this.updateShards(request));
@@ -269,6 +278,31 @@ export class TwitchEventSubFake extends EventEmitter<TwitchEventSubFakeEvents> {
     this.deliver({ ...message('revocation', { subscription: { ...subscriptionJson(subscription), status } }, { subscription_type: subscription.type, subscription_version: subscription.version }), conduitId: subscription.conduitId }, undefined);
   }
 
+  /**
+   * The broadcaster withdraws `channel:bot` (`authorization_revoked`) or the user is gone
+   * (`user_removed`): every chat subscription of theirs is revoked, and new ones are refused (403).
+   */
+  revokeAuthorization(channel: string, status: 'authorization_revoked' | 'user_removed' = 'authorization_revoked'): void {
+    const broadcasterId = this.channelId(channel);
+    this.withdrawn.add(broadcasterId);
+    for (const subscription of [...this.subscriptions.values()]) if (subscription.condition.broadcaster_user_id === broadcasterId) this.revoke(subscription.id, status);
+  }
+
+  /**
+   * Twitch disables a shard (`websocket_failed_ping_pong` and the like) while its socket stays
+   * open: the session still gets keepalives but no notification; `conduit.shard.disabled`
+   * goes to the conduit's subscribers (over another shard).
+   */
+  disableShard(conduitId: string, shardId: string, status: Shard['status'] = 'websocket_failed_ping_pong'): void {
+    const conduit = this.conduits.get(conduitId);
+    const shard = conduit?.shards.find((candidate) => candidate.id === shardId);
+    if (!conduit || !shard) throw new Error(`no shard ${shardId} in conduit ${conduitId}`);
+    shard.status = status;
+    shard.disconnectedAt = new Date().toISOString();
+    this.emit('shardDisabled', { conduitId, shardId, status });
+    this.shardDisabledNotice(conduit, shard);
+  }
+
   private onConnection(socket: WebSocket, url: URL): void {
     const reconnectOf = url.searchParams.get('reconnect');
     const movedFrom = reconnectOf ? this.reconnects.get(reconnectOf) : undefined;
@@ -404,6 +438,11 @@ export class TwitchEventSubFake extends EventEmitter<TwitchEventSubFakeEvents> {
     const { type, version, condition, transport } = (body ?? {}) as { type?: string; version?: string; condition?: Record<string, string>; transport?: { method?: string; conduit_id?: string } };
     if (!type || !version || !condition || transport?.method !== 'conduit') return helixError(400, 'type, version, condition and a conduit transport are required');
     if (!transport.conduit_id || !this.conduits.has(transport.conduit_id)) return helixError(400, 'conduit not found');
+    const broadcasterId = condition.broadcaster_user_id;
+    const grants = this.helix.options.botGrants;
+    if (type.startsWith('channel.chat.') && broadcasterId && (this.withdrawn.has(broadcasterId) || (grants && !grants.has(broadcasterId)))) {
+      return helixError(403, 'subscription missing proper authorization (channel:bot not granted)');
+    }
     const same = [...this.subscriptions.values()].find((s) => s.type === type && s.conduitId === transport.conduit_id && JSON.stringify(s.condition) === JSON.stringify(condition));
     if (same) return helixError(409, 'subscription already exists');
     const subscription: Subscription = { id: randomUUID(), type, version, condition, conduitId: transport.conduit_id, createdAt: new Date().toISOString() };
