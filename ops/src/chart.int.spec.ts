@@ -175,6 +175,19 @@ describe('what each values file turns on', () => {
     for (const kind of ['Service', 'PodDisruptionBudget', 'NetworkPolicy']) expect(ofKind(objects, kind).some((object) => appOf(object) === 'ingest-youtube'), kind).toBe(true);
   });
 
+  it('Twitch over EventSub: the ingest pods get DATABASE_URL and egress to PostgreSQL (they follow the hub channels); over IRC neither', async () => {
+    const databaseUrl = (objects: ReturnType<typeof parseManifests>) =>
+      podSpecOf(ofKind(objects, 'Deployment').find((d) => appOf(d) === 'ingest-twitch')!).containers[0]!.env!.find((variable) => variable.name === 'DATABASE_URL');
+    const postgresEgress = (objects: ReturnType<typeof parseManifests>) =>
+      JSON.stringify((ofKind(objects, 'NetworkPolicy').find((policy) => appOf(policy) === 'ingest-twitch')!.spec as { egress: unknown[] }).egress).includes('5432');
+    const irc = parseManifests(await helmTemplate([]));
+    expect(databaseUrl(irc)).toBeUndefined();
+    expect(postgresEgress(irc)).toBe(false);
+    const eventsub = parseManifests(await helmTemplate([], ['ingest.twitch.env.TWITCH_TRANSPORT=eventsub']));
+    expect(databaseUrl(eventsub)).toMatchObject({ valueFrom: { secretKeyRef: { key: expect.any(String) } } });
+    expect(postgresEgress(eventsub)).toBe(true);
+  });
+
   it('Discord and Slack entries: gateway shards placed by the shard manager, Slack reachable from the ingress controller only', async () => {
     const objects = parseManifests(
       await helmTemplate([], [
