@@ -183,9 +183,18 @@ describe('what each values file turns on', () => {
     const irc = parseManifests(await helmTemplate([]));
     expect(databaseUrl(irc)).toBeUndefined();
     expect(postgresEgress(irc)).toBe(false);
-    const eventsub = parseManifests(await helmTemplate([], ['ingest.twitch.env.TWITCH_TRANSPORT=eventsub']));
+    const eventsub = parseManifests(await helmTemplate([], ['ingest.twitch.env.TWITCH_TRANSPORT=eventsub', 'ingest.twitch.replicas=3']));
     expect(databaseUrl(eventsub)).toMatchObject({ valueFrom: { secretKeyRef: { key: expect.any(String) } } });
     expect(postgresEgress(eventsub)).toBe(true);
+    // The conduit is sized from the replicas, the same count for the pods and the shard manager.
+    const envOf = (objects: ReturnType<typeof parseManifests>, app: string, name: string) =>
+      podSpecOf(ofKind(objects, 'Deployment').find((d) => appOf(d) === app)!).containers[0]!.env!.find((variable) => variable.name === name)?.value;
+    expect(envOf(eventsub, 'ingest-twitch', 'TWITCH_CONDUIT_SHARDS')).toBe('12');
+    expect(envOf(eventsub, 'shard-manager', 'SHARD_TWITCH_CONDUIT_SHARDS')).toBe('12');
+    const fixed = parseManifests(await helmTemplate([], ['ingest.twitch.env.TWITCH_TRANSPORT=eventsub', 'ingest.twitch.env.TWITCH_CONDUIT_SHARDS=5']));
+    expect(envOf(fixed, 'ingest-twitch', 'TWITCH_CONDUIT_SHARDS')).toBe('5');
+    expect(envOf(fixed, 'shard-manager', 'SHARD_TWITCH_CONDUIT_SHARDS')).toBe('5');
+    expect(envOf(irc, 'shard-manager', 'SHARD_TWITCH_CONDUIT_SHARDS')).toBeUndefined();
   });
 
   it('Discord and Slack entries: gateway shards placed by the shard manager, Slack reachable from the ingress controller only', async () => {

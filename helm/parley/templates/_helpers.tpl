@@ -143,3 +143,16 @@ prometheus.io/scrape: "true"
 prometheus.io/port: "3000"
 prometheus.io/path: /metrics
 {{- end }}
+
+{{/*
+Twitch over EventSub: the conduit's shard count, which the ingest pods and the shard manager
+must agree on. TWITCH_CONDUIT_SHARDS when set, else four per ingest replica (ADR 0014); the
+pods PATCH the conduit to it, so scaling the replicas resizes it. Empty for IRC.
+*/}}
+{{- define "parley.twitchConduitShards" -}}
+{{- with .Values.ingest.twitch }}
+{{- if eq (toString (dig "TWITCH_TRANSPORT" "" (.env | default dict))) "eventsub" }}
+{{- dig "TWITCH_CONDUIT_SHARDS" (mul (.replicas | default 1) 4) (.env | default dict) | toString }}
+{{- end }}
+{{- end }}
+{{- end }}
