@@ -77,7 +77,8 @@ describe('Discord ingest against the fake, as processes', () => {
       env: { ...env, DISCORD_TOKEN: fake.options.token, DISCORD_API_URL: apiUrl, DISCORD_SHARD_COUNT: '2', DISCORD_GUILDS: JSON.stringify({ [guild]: { vipRoleIds: ['700'] } }) },
     });
     apps.push(router, ingest);
-    await waitUntilReady(apps, 60_000);
+    // Generous: with other suites beside it a process took 60 s to print its first line here.
+    await waitUntilReady(apps, 120_000);
     return { fake, guild, ingest, published: () => discordEvents(redis, keys), cleanup: () => deleteKeysWithPrefix(redis, prefix) };
   }
 
@@ -137,7 +138,7 @@ describe('Discord ingest against the fake, as processes', () => {
     expect(new Set(stormAnswers.map((answer) => (answer.body['message_reference'] as { message_id: string }).message_id)).size).toBe(4);
     expect(fake.rest.filter((call) => call.status === 429).length).toBe(12);
     await cleanup();
-  }, 180_000);
+  }, 240_000);
 
   it('stops a shard closed with a fatal code: a clear log line, not ready, no reconnect storm', async () => {
     const { fake, ingest, cleanup } = await world('fatal');
@@ -154,7 +155,7 @@ describe('Discord ingest against the fake, as processes', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${ingest.port}/metrics`)).text();
     expect(metrics).toMatch(/parley_discord_shards\{status="fatal"[^}]*\} 2/);
     await cleanup();
-  }, 120_000);
+  }, 180_000);
   it('3 pods, 8 gateway shards: SIGKILL a pod and its shards resume elsewhere within lease TTL + 5 s, nothing lost', async () => {
     // 5 s, not less: with the machine loaded (load average 17-28 here) 3 s leases were lost by live pods whose renewals came late.
     const LEASE_TTL_MS = 5_000;
