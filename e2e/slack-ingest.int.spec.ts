@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testing';
 import { StreamKeys, type ChatEvent } from '@parley/contracts';
 import { ChannelRepository, CommunityRepository } from '@parley/db';
@@ -54,6 +55,8 @@ describe('Slack ingest against the fake, as processes', () => {
         ...env,
         SLACK_API_URL: apiUrl,
         SLACK_SIGNING_SECRET: fake.options.signingSecret,
+        // Generous for a busy machine (the default, 1 s, keeps the acknowledgement well within Slack's 3 s).
+        SLACK_USER_LOOKUP_TIMEOUT_MS: '2000',
         SLACK_WORKSPACES: JSON.stringify(Object.fromEntries(teams.map((team) => [team.teamId, { botToken: team.botToken, botUserId: team.botUserId }]))),
       },
     });
@@ -73,7 +76,7 @@ describe('Slack ingest against the fake, as processes', () => {
   }
 
   it("answers !ping in each workspace with its own token, in the message's thread, and never answers its own post", async () => {
-    const { fake, teams, published, cleanup } = await world('ping');
+    const { fake, teams, ingest, published, cleanup } = await world('ping');
     const [alpha, beta] = teams as [ReturnType<SlackFake['install']>, ReturnType<SlackFake['install']>];
     const top = fake.userSay(alpha.teamId, 'C1', 'U1', '!ping');
     const inThread = fake.userSay(beta.teamId, 'C2', 'U2', `<@${beta.botUserId}> !ping`, { threadTs: '1700000000.000100' });
@@ -95,6 +98,25 @@ describe('Slack ingest against the fake, as processes', () => {
     await fake.settled();
     expect(fake.posted).toHaveLength(3);
     expect((await published()).map((event) => event.author.id).sort()).toEqual(['U1', 'U1', 'U2']);
+
+    // Roles come from users.info (cached): a workspace admin moderates, the owner is the broadcaster.
+    // When Slack fails to answer, the message still goes through, its author counted as everyone.
+    fake.addUser(alpha.teamId, 'UADMIN', { is_admin: true });
+    fake.addUser(alpha.teamId, 'UOWNER', { is_owner: true, is_primary_owner: true });
+    fake.userSay(alpha.teamId, 'C1', 'UADMIN', 'hello');
+    fake.userSay(alpha.teamId, 'C1', 'UOWNER', 'hello');
+    await fake.settled();
+    fake.addUser(beta.teamId, 'UDOWN', { is_admin: true });
+    fake.usersInfoFailures = 1;
+    fake.userSay(beta.teamId, 'C2', 'UDOWN', 'hello while users.info fails');
+    const rolesOf = await eventually(async () => {
+      const roles = new Map((await published()).map((event) => [event.author.id, event.author.roles]));
+      return roles.has('UADMIN') && roles.has('UOWNER') && roles.has('UDOWN') ? roles : undefined;
+    }, 30_000, 'the three lines on the bus');
+    expect([rolesOf.get('UADMIN'), rolesOf.get('UOWNER'), rolesOf.get('UDOWN')]).toEqual([['moderator', 'everyone'], ['broadcaster', 'everyone'], ['everyone']]);
+    expect(readFileSync(ingest.logFile, 'utf8')).toMatch(/"userId":"UDOWN".*slack users\.info failed: the author counts as everyone/);
+    const metrics = await (await fetch(`http://127.0.0.1:${ingest.port}/metrics`)).text();
+    expect(metrics).toMatch(/parley_slack_user_lookups_total\{outcome="failed"[^}]*\} 1/);
     await cleanup();
   }, 120_000);
 

@@ -22,7 +22,15 @@ describe('ingest-slack configuration', () => {
   it('parses the workspaces, with the defaults of the README', () => {
     const config = loadConfig(IngestSlackConfigSchema, base);
     expect(config.SLACK_WORKSPACES['T0001']).toEqual({ botToken: 'xoxb-1-secret', botUserId: 'UBOT1' });
-    expect(config).toMatchObject({ PORT: 3013, SLACK_EVENTS_PATH: '/slack/events', SLACK_API_URL: 'https://slack.com/api/', SLACK_SEND_LIMIT: 1 });
+    expect(config).toMatchObject({
+      PORT: 3013,
+      SLACK_EVENTS_PATH: '/slack/events',
+      SLACK_API_URL: 'https://slack.com/api/',
+      SLACK_SEND_LIMIT: 1,
+      SLACK_USER_CACHE_TTL_MS: 300_000,
+      SLACK_USER_CACHE_MAX_ENTRIES: 10_000,
+      SLACK_USER_LOOKUP_TIMEOUT_MS: 1_000,
+    });
   });
 
   it('names the variable of each problem and never echoes a token', () => {

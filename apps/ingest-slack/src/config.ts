@@ -30,6 +30,12 @@ export const IngestSlackConfigSchema = z.object({
   SLACK_EVENTS_PATH: expecting(z.string().regex(/^\/[\w\-/]*$/).default('/slack/events'), 'a URL path'),
   /** Larger event bodies get 413 (Slack's events are a few kB). */
   SLACK_MAX_BODY_BYTES: positiveInt(256 * 1024),
+  /** How long an author's roles (users.info) are reused: a new admin moderates after at most this long. */
+  SLACK_USER_CACHE_TTL_MS: positiveInt(5 * 60_000),
+  /** Authors whose roles a pod keeps (least recently used out first). */
+  SLACK_USER_CACHE_MAX_ENTRIES: positiveInt(10_000),
+  /** A users.info lookup slower than this makes the author `everyone` (the event must be acknowledged within 3 s). */
+  SLACK_USER_LOOKUP_TIMEOUT_MS: positiveInt(1_000),
   /** Messages per window in one Slack channel, across pods (Slack: about one a second, short bursts allowed). */
   SLACK_SEND_LIMIT: positiveInt(1),
   SLACK_SEND_WINDOW_MS: positiveInt(1_000),

@@ -1,11 +1,12 @@
 import type { StreamConsumer } from '@parley/bus';
 import { registerIngestMetrics, type ChatIngest, type ConnectionHealth, type OutboundDelivery } from '@parley/ingest';
-import type { SlackEventsReceiver } from '@parley/slack';
+import type { SlackEventsReceiver, SlackUserRoles } from '@parley/slack';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 
 interface Sources {
   receiver: SlackEventsReceiver;
+  userRoles: SlackUserRoles;
   connectionHealth: ConnectionHealth;
   ingest: ChatIngest<unknown>;
   delivery: OutboundDelivery;
@@ -18,7 +19,7 @@ interface Sources {
  */
 export class IngestSlackMetrics {
   constructor(registry: Registry, sources: Sources, logger: Logger) {
-    const { receiver, connectionHealth, ingest, delivery, consumer } = sources;
+    const { receiver, userRoles, connectionHealth, ingest, delivery, consumer } = sources;
     const refused = new Counter({
       name: 'parley_slack_requests_refused_total',
       help: 'Events API requests refused before anything was published, by status (401 signature, 400 malformed, 413 too large) and reason.',
@@ -36,6 +37,16 @@ export class IngestSlackMetrics {
       logger.warn({ status, reason }, 'slack request refused');
     });
     receiver.on('ignored', ({ reason }) => ignored.inc({ reason }));
+    const lookups = new Counter({
+      name: 'parley_slack_user_lookups_total',
+      help: "Authors' roles found, by outcome: cached, fetched (users.info), failed (the author counted as everyone).",
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    });
+    userRoles.on('lookup', (lookup) => {
+      lookups.inc({ outcome: lookup.outcome });
+      if (lookup.outcome === 'failed') logger.warn({ teamId: lookup.teamId, userId: lookup.userId, err: lookup.error }, 'slack users.info failed: the author counts as everyone');
+    });
     registerIngestMetrics(registry, { platform: 'slack', ingest, delivery, consumer, connectionHealth, shardMember: null }, logger);
   }
 }

@@ -6,7 +6,7 @@ import { ChatIngest, ConnectionHealth, IngestKeys, IngestRunner, SendBudget, cre
 import { HealthChecks, ObservabilityModule, createMetricsRegistry, redisCheck } from '@parley/observability';
 import { SlidingWindowRateLimiter } from '@parley/resilience';
 import { createRedisConnection, type ServiceStartup } from '@parley/runtime';
-import { SlackAdapter, SlackEventsReceiver } from '@parley/slack';
+import { SlackAdapter, SlackEventsReceiver, SlackUserRoles } from '@parley/slack';
 import type { Logger } from 'pino';
 import type { IngestSlackConfig } from './config.js';
 import { IngestSlackMetrics } from './ingest-slack.metrics.js';
@@ -24,6 +24,13 @@ export class IngestSlackModule {
     const adapter = new SlackAdapter({ apiUrl: config.SLACK_API_URL, workspace: (teamId) => workspaces.get(teamId) });
     const connectionHealth = new ConnectionHealth();
     const ingest = new ChatIngest(adapter, new StreamProducer(redis), keys, ingestKeys, connectionHealth);
+    // Authors' roles from users.info, cached per pod; Slack failing to answer makes an author `everyone`, never drops the message.
+    const userRoles = new SlackUserRoles({
+      lookup: (teamId, userId) => adapter.userFlags(teamId, userId),
+      ttlMs: config.SLACK_USER_CACHE_TTL_MS,
+      maxEntries: config.SLACK_USER_CACHE_MAX_ENTRIES,
+      timeoutMs: config.SLACK_USER_LOOKUP_TIMEOUT_MS,
+    });
     const receiver = new SlackEventsReceiver({
       signingSecret: config.SLACK_SIGNING_SECRET,
       maxBodyBytes: config.SLACK_MAX_BODY_BYTES,
@@ -32,6 +39,7 @@ export class IngestSlackModule {
         return workspace && { teamId, botUserId: workspace.botUserId };
       },
       publish: (event) => ingest.publish(event),
+      roles: (teamId, userId) => userRoles.roles(teamId, userId),
     });
     // Slack has no connection to watch: the age of the last event it delivered stands for it.
     receiver.on('published', () => connectionHealth.seen(0));
@@ -59,7 +67,7 @@ export class IngestSlackModule {
     const redisReady = redisCheck(redis);
     health.register('redis', redisReady);
     health.register('startup', startup.check);
-    const metrics = new IngestSlackMetrics(registry, { receiver, connectionHealth, ingest, delivery, consumer }, logger);
+    const metrics = new IngestSlackMetrics(registry, { receiver, userRoles, connectionHealth, ingest, delivery, consumer }, logger);
     // Every pod serves every workspace (Slack posts to one URL behind a load balancer): no shard member, no channels to join.
     const runner = new IngestRunner({ platform: 'slack', redis, adapter, ingest, consumer, channels: [], shardMember: null, tokens: [], logger });
     startup.dependsOn('redis', redisReady).step('deliver slack actions', ['redis'], () => runner.start());

@@ -36,7 +36,7 @@ export {
   type YouTubeQuotaCosts,
   type YouTubeRefreshGrant,
 } from './youtube/youtube-fake.js';
-export { DefaultSlackFakeOptions, SlackFake, type SlackDeliveryRecord, type SlackFakeOptions, type SlackPostedMessage } from './slack/slack-fake.js';
+export { DefaultSlackFakeOptions, SlackFake, type SlackDeliveryRecord, type SlackFakeOptions, type SlackFakeUserFlags, type SlackPostedMessage } from './slack/slack-fake.js';
 export { DefaultDiscordFakeOptions, DiscordFake, type DiscordAuthor, type DiscordFakeOptions, type DiscordRestRecord } from './discord/discord-fake.js';
 export { HttpApiFake, type FakeRequestRecord } from './bots/http-fake.js';
 export { DefaultNightbotApiFakeOptions, NightbotApiFake, type NightbotApiFakeOptions } from './bots/nightbot-api-fake.js';

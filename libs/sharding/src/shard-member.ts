@@ -91,6 +91,12 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
   private readonly leases: LeaseManager;
   private readonly store: AssignmentStore;
   private readonly held = new Map<string, Held>();
+  /**
+   * Units whose lease is held while their handler starts: renewed like `held`, because a
+   * start may outlast a lease (a Discord shard waits for its identify window, then READY).
+   * A unit whose renewal failed meanwhile is taken out, and stopped once its start ends.
+   */
+  private readonly starting = new Map<string, Held>();
   /** make-before-break: units started while their previous owner still holds the lease. */
   private readonly warm = new Map<string, AssignableUnit>();
   private desired = new Map<string, AssignableUnit>();
@@ -227,16 +233,24 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
       if (this.options.handover === 'make-before-break') await this.warmUp(unit);
       return;
     }
+    const taking: Held = { unit, lease: result.lease };
     // A warm unit runs already; it only gains its lease.
     if (!this.warm.delete(unit.id)) {
+      this.starting.set(unit.id, taking);
       try {
         await this.handler.start(unit);
       } catch (error) {
-        await this.leases.release(result.lease).catch(() => undefined);
+        if (this.starting.delete(unit.id)) await this.leases.release(taking.lease).catch(() => undefined);
         throw error;
       }
+      // Its lease could not be renewed while it started: somebody else may run it by now.
+      if (!this.starting.delete(unit.id)) {
+        this.emit('lost', unit);
+        await this.handler.stop(unit);
+        return;
+      }
     }
-    this.held.set(unit.id, { unit, lease: result.lease });
+    this.held.set(unit.id, taking);
     this.emit('owned', unit);
   }
 
@@ -297,8 +311,14 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
     if (this.renewing) return;
     this.renewing = true;
     try {
-      await Promise.all(
-        [...this.held.values()].map(async (held) => {
+      await Promise.all([
+        ...[...this.starting.values()].map(async (taking) => {
+          const renewed = await this.leases.renew(taking.lease);
+          if (renewed) return void (taking.lease = renewed);
+          // `take` stops it once its start ends (stopping a unit mid-start is not a handler's contract).
+          if (this.starting.get(taking.unit.id) === taking) this.starting.delete(taking.unit.id);
+        }),
+        ...[...this.held.values()].map(async (held) => {
           const renewed = await this.leases.renew(held.lease);
           if (renewed) return void (held.lease = renewed);
           // Handed back meanwhile: the hand-over stops it.
@@ -308,7 +328,7 @@ export class ShardMember extends EventEmitter<ShardMemberEvents> {
           this.emit('lost', held.unit);
           await this.handler.stop(held.unit);
         }),
-      );
+      ]);
     } finally {
       this.renewing = false;
     }

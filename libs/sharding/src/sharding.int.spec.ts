@@ -35,6 +35,9 @@ class Chat {
   readonly doubleOwnership: string[] = [];
   readonly unattended: string[] = [];
 
+  /** How long a unit takes to start (a Discord shard waits for its identify window and READY). */
+  constructor(private readonly startMs = 0) {}
+
   handler(member: string): UnitHandler {
     return {
       start: async (unit) => {
@@ -42,6 +45,7 @@ class Chat {
         if (runners.size > 0) this.doubleOwnership.push(`${unit.id}: ${[...runners].join(', ')} and ${member}`);
         runners.add(member);
         this.runningOn.set(unit.id, runners);
+        if (this.startMs > 0) await sleep(this.startMs);
       },
       stop: async (unit) => {
         const runners = this.runningOn.get(unit.id);
@@ -55,7 +59,7 @@ class Chat {
   }
 }
 
-function setup(unitCount: number, handover: 'break-before-make' | 'make-before-break' = 'break-before-make') {
+function setup(unitCount: number, handover: 'break-before-make' | 'make-before-break' = 'break-before-make', startMs = 0) {
   const prefix = uniquePrefix('sharding');
   prefixes.push(prefix);
   const units: AssignableUnit[] = Array.from({ length: unitCount }, (_, i) => ({ id: `room-${i}`, name: `room${i}` }));
@@ -66,7 +70,7 @@ function setup(unitCount: number, handover: 'break-before-make' | 'make-before-b
       return [...units];
     },
   };
-  const chat = new Chat();
+  const chat = new Chat(startMs);
   const timings = { memberTtlMs: 1_000, unitLeaseTtlMs: 1_000, pollIntervalMs: 200, handover };
 
   const manager = async (holder: string, overrides: Partial<ShardManagerOptions> = {}) => {
@@ -136,6 +140,34 @@ describe('sharding: manager and members', () => {
     expect(Date.now() - drainedAt).toBeLessThan(1_000);
     expect(chat.doubleOwnership).toEqual([]);
   });
+
+  it('keeps the lease of a unit whose start outlasts it: no loss, and no second owner while pods arrive', async () => {
+    // Each start takes 2.5 lease TTLs, as a Discord shard's does when it waits for its identify window.
+    const { units, chat, manager, member, store } = setup(6, 'break-before-make', 2_500);
+    await manager('manager-a');
+    const first = await member('pod-a');
+    const lost: string[] = [];
+    first.on('lost', (unit) => lost.push(`pod-a: ${unit.id}`));
+    // pod-a is starting all six units when the others arrive and get their shares.
+    await vi.waitFor(() => expect(chat.runningOn.size).toBe(units.length), { timeout: 10_000, interval: 20 });
+    const members = [first];
+    for (const id of ['pod-b', 'pod-c']) {
+      const arriving = await member(id);
+      arriving.on('lost', (unit) => lost.push(`${id}: ${unit.id}`));
+      members.push(arriving);
+    }
+    await vi.waitFor(
+      async () => {
+        expect(owners(members)).toEqual(allIds(units));
+        expect(members.map((pod) => pod.owned().length)).toEqual([2, 2, 2]);
+        expect((await store.read(PLATFORM))?.members.size).toBe(3);
+      },
+      { timeout: 30_000, interval: 50 },
+    );
+    expect(lost).toEqual([]);
+    expect(chat.doubleOwnership).toEqual([]);
+    for (const unit of units) expect(chat.runningOn.get(unit.id)?.size).toBe(1);
+  }, 40_000);
 
   it('make-before-break: the successor runs each unit before the draining member stops it', async () => {
     const { units, chat, manager, member } = setup(60, 'make-before-break');

@@ -8,6 +8,8 @@ import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SlackEventsReceiver } from './events-receiver.js';
+import { SlackAdapter } from './slack-adapter.js';
+import { SlackUserRoles, type SlackUserLookup } from './user-roles.js';
 
 const prefix = uniquePrefix('slack-events');
 const keys = new StreamKeys(prefix, 2);
@@ -31,7 +33,12 @@ const receiver = new SlackEventsReceiver({
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     return producer.publishOnce(keys.seen('slack', event.channel.id, event.id), 3_600, [{ stream: keys.eventStreamFor('slack', event.channel.id), payload: event }]);
   },
+  roles: (teamId, userId) => userRoles.roles(teamId, userId),
 });
+/** Moves the roles cache's clock forward. */
+let clockOffsetMs = 0;
+let userRoles: SlackUserRoles;
+const lookups: SlackUserLookup[] = [];
 let workspace: ReturnType<SlackFake['install']>;
 
 async function busEvents(): Promise<ChatEvent[]> {
@@ -58,6 +65,10 @@ beforeAll(async () => {
   fake.options.requestUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
   apiUrl = await fake.start();
   workspace = fake.install('T1');
+  const adapter = new SlackAdapter({ apiUrl, workspace: (teamId) => (teamId === 'T1' ? workspace : undefined) });
+  // Generous: the first call loads @slack/web-api's client, and the machine is busy.
+  userRoles = new SlackUserRoles({ lookup: (teamId, userId) => adapter.userFlags(teamId, userId), timeoutMs: 10_000, now: () => Date.now() + clockOffsetMs });
+  userRoles.on('lookup', (lookup) => lookups.push(lookup));
 });
 afterEach(async () => {
   await fake.settled();
@@ -84,6 +95,43 @@ describe('SlackEventsReceiver behind HTTP, against the Slack fake and real Redis
     const events = await busEvents();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ id: `slack:T1/C1/${ts}`, platform: 'slack', channel: { id: 'T1', name: 'C1' }, author: { id: 'U1' }, text: '!ping', replyTo: ts });
+  });
+
+  it("gives authors their workspace roles from users.info, asking Slack once per member while cached", async () => {
+    fake.addUser('T1', 'UOWNER', { is_primary_owner: true, is_owner: true });
+    fake.addUser('T1', 'UADMIN', { is_admin: true });
+    fake.addUser('T1', 'UGUEST', { is_restricted: true, is_admin: true });
+    for (const user of ['UOWNER', 'UADMIN', 'UGUEST', 'UADMIN', 'UPLAIN']) fake.userSay('T1', 'C1', user, `hello from ${user}`);
+    await fake.settled();
+    const rolesOf = new Map((await busEvents()).map((event) => [event.author.id, event.author.roles]));
+    expect(Object.fromEntries(rolesOf)).toEqual({
+      UOWNER: ['broadcaster', 'everyone'],
+      UADMIN: ['moderator', 'everyone'],
+      UGUEST: ['everyone'],
+      UPLAIN: ['everyone'],
+    });
+    expect(fake.usersInfoCalls.filter((call) => call === 'T1/UADMIN')).toHaveLength(1);
+  });
+
+  it('publishes the message of an author Slack cannot look up as everyone, says why, and asks again later', async () => {
+    fake.addUser('T1', 'UMOD', { is_admin: true });
+    fake.usersInfoFailures = 1;
+    fake.userSay('T1', 'C1', 'UMOD', '!first');
+    await fake.settled();
+    expect((await busEvents()).map((event) => [event.text, event.author.roles])).toEqual([['!first', ['everyone']]]);
+    expect(lookups.filter((lookup) => lookup.userId === 'UMOD')).toEqual([{ teamId: 'T1', userId: 'UMOD', outcome: 'failed', error: expect.stringMatching(/503/) }]);
+    // Within the failure TTL Slack is not asked again; after it, the member's roles are found.
+    fake.userSay('T1', 'C1', 'UMOD', '!second');
+    await fake.settled();
+    clockOffsetMs += userRoles.options.failureTtlMs;
+    fake.userSay('T1', 'C1', 'UMOD', '!third');
+    await fake.settled();
+    expect((await busEvents()).map((event) => [event.text, event.author.roles])).toEqual([
+      ['!first', ['everyone']],
+      ['!second', ['everyone']],
+      ['!third', ['moderator', 'everyone']],
+    ]);
+    expect(fake.usersInfoCalls.filter((call) => call === 'T1/UMOD')).toHaveLength(2);
   });
 
   it('processes a delivery Slack retried (no 2xx within 3 s) once', async () => {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { chatEventId, decodeChatEvent, type ChatEvent } from '@parley/contracts';
+import { chatEventId, decodeChatEvent, type ChatEvent, type Role } from '@parley/contracts';
 import { slackMessageId } from './message-id.js';
 import { verifySlackSignature } from './signature.js';
 
@@ -37,6 +37,8 @@ export interface SlackEventsReceiverOptions {
    * when it was there already. Awaited before Slack gets its 2xx.
    */
   publish: (event: ChatEvent) => Promise<boolean>;
+  /** The author's Parley roles (`SlackUserRoles`: cached `users.info`); must not reject. */
+  roles: (teamId: string, userId: string) => Promise<Role[]>;
   /** Larger bodies are refused with 413 (Slack's events are a few kB). */
   maxBodyBytes: number;
   now: () => number;
@@ -76,7 +78,7 @@ interface SlackEventsReceiverEvents {
 export class SlackEventsReceiver extends EventEmitter<SlackEventsReceiverEvents> {
   readonly options: SlackEventsReceiverOptions;
 
-  constructor(options: Pick<SlackEventsReceiverOptions, 'signingSecret' | 'workspace' | 'publish'> & Partial<SlackEventsReceiverOptions>) {
+  constructor(options: Pick<SlackEventsReceiverOptions, 'signingSecret' | 'workspace' | 'publish' | 'roles'> & Partial<SlackEventsReceiverOptions>) {
     super();
     this.options = { ...DefaultSlackEventsReceiverOptions, ...options };
   }
@@ -101,7 +103,7 @@ export class SlackEventsReceiver extends EventEmitter<SlackEventsReceiverEvents>
       return this.refuse(400, 'not an event_callback');
     }
     const retryNum = Number(header(request, 'x-slack-retry-num') ?? 0) || undefined;
-    const event = this.toChatEvent(payload as unknown as SlackEventCallback, retryNum);
+    const event = await this.toChatEvent(payload as unknown as SlackEventCallback, retryNum);
     if (!event) return { status: 200 };
     const fresh = await this.options.publish(event).catch(() => undefined);
     if (fresh === undefined) return { status: 503, body: { error: 'the event bus is unavailable; retry' } };
@@ -110,7 +112,7 @@ export class SlackEventsReceiver extends EventEmitter<SlackEventsReceiverEvents>
     return { status: 200 };
   }
 
-  private toChatEvent(callback: SlackEventCallback, retryNum: number | undefined): ChatEvent | undefined {
+  private async toChatEvent(callback: SlackEventCallback, retryNum: number | undefined): Promise<ChatEvent | undefined> {
     const ignore = (reason: SlackIgnoredReason) => void this.emit('ignored', { reason, ...(retryNum && { retryNum }) });
     const workspace = this.options.workspace(callback.team_id);
     if (!workspace) return ignore('unknown-team');
@@ -121,6 +123,8 @@ export class SlackEventsReceiver extends EventEmitter<SlackEventsReceiverEvents>
     if (event.bot_id) return ignore('bot');
     if (event.subtype) return ignore('subtype');
     if (!event.channel || !event.user || !event.ts) return ignore('not-a-message');
+    // Message events carry no flags: the author is looked up (cached; `everyone` when Slack cannot say).
+    const roles = await this.options.roles(callback.team_id, event.user);
     return decodeChatEvent({
       v: 1,
       // message and app_mention of one post share it: one event however it arrives. It also
@@ -130,7 +134,7 @@ export class SlackEventsReceiver extends EventEmitter<SlackEventsReceiverEvents>
       // The workspace is the community's Slack "channel" (the team id selects the community);
       // the name is the Slack channel the message is in, where delivery answers.
       channel: { id: callback.team_id, name: event.channel },
-      author: { id: event.user, name: event.user, displayName: event.user, roles: ['everyone'], isBot: false },
+      author: { id: event.user, name: event.user, displayName: event.user, roles, isBot: false },
       text: stripMention(event.text ?? '', workspace.botUserId),
       kind: 'message',
       sentAt: new Date(Number(event.ts) * 1000).toISOString(),

@@ -2,6 +2,7 @@ import type { ChatEvent } from '@parley/contracts';
 import { UnsupportedActionError, type OutboundMessage, type PendingSend, type PlatformAdapter, type SendOutcome } from '@parley/ingest';
 import { ErrorCode, LogLevel, WebClient, type WebAPICallError } from '@slack/web-api';
 import { parseSlackMessageId } from './message-id.js';
+import type { SlackUserFlags } from './roles.js';
 
 /** The credentials of one installed workspace. */
 export interface SlackWorkspaceToken {
@@ -45,7 +46,8 @@ interface SlackPending extends PendingSend {
  * Slack under the ingest kit. Reading is not a connection here: Slack pushes events over
  * HTTP to `SlackEventsReceiver`, which publishes through the kit's `ChatIngest.publish`; so
  * connect/join/read do nothing. Sending is `chat.postMessage` (a reply goes into the
- * message's thread) and `chat.delete` with the workspace's own bot token, through
+ * message's thread) and `chat.delete` with the workspace's own bot token (and `users.info`
+ * for authors' roles), through
  * `@slack/web-api` with its 429 handling turned into the kit's "later" refusal carrying
  * Slack's `Retry-After`, so the kit's send budget and lanes decide when to try again.
  */
@@ -90,6 +92,15 @@ export class SlackAdapter implements PlatformAdapter<ChatEvent> {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** A member's workspace flags (`users.info`, with that workspace's token); throws when Slack did not give them. */
+  async userFlags(teamId: string, userId: string): Promise<SlackUserFlags> {
+    const client = this.client(teamId);
+    if (!client) throw new Error(`workspace ${teamId} is not installed`);
+    const { user } = await client.users.info({ user: userId });
+    if (!user) throw new Error('users.info answered without a user');
+    return user;
   }
 
   private async call(teamId: string, message: OutboundMessage): Promise<SendOutcome> {

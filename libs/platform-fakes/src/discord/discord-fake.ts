@@ -64,6 +64,8 @@ interface Session {
 
 interface DiscordFakeEvents {
   identify: [{ shard: [number, number]; sessionId: string }];
+  /** An IDENTIFY refused with 4008: `previous` are the times (ms) of the identifies within the 5 s before it. */
+  identifyRefused: [{ shard: [number, number]; at: number; previous: number[] }];
   resume: [{ sessionId: string; replayed: number }];
 }
 
@@ -245,6 +247,7 @@ export class DiscordFake extends EventEmitter<DiscordFakeEvents> {
     while (this.identifies.length > 0 && now - this.identifies[0]! > 5_000) this.identifies.shift();
     if (this.identifies.length >= this.options.maxConcurrency) {
       this.identifyRefusals += 1;
+      this.emit('identifyRefused', { shard: [id, count], at: now, previous: [...this.identifies] });
       return void socket.close(4008, 'Rate limited.');
     }
     this.identifies.push(now);

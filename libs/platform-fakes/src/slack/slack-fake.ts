@@ -35,6 +35,15 @@ interface Workspace {
   botId: string;
 }
 
+/** A workspace member's flags as `users.info` returns them (Slack's own field names). */
+export interface SlackFakeUserFlags {
+  is_primary_owner?: boolean;
+  is_owner?: boolean;
+  is_admin?: boolean;
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+}
+
 /** One delivery attempt of an event, as the receiver answered it. */
 export interface SlackDeliveryRecord {
   eventId: string;
@@ -56,7 +65,8 @@ export interface SlackPostedMessage {
  * times with `X-Slack-Retry-Num`/`X-Slack-Retry-Reason` when no 2xx came within 3 s, and
  * the Web API side answers `chat.postMessage` (`Authorization: Bearer xoxb-…`, JSON or
  * form body) with `{ok, ts}` or `{ok:false, error}`, HTTP 429 with `Retry-After` past a
- * channel's pace. The bot's own posts come back as `message` events carrying `bot_id`, as
+ * channel's pace, and `users.info` with a member's owner/admin/guest flags (`user_not_found`
+ * for a stranger). The bot's own posts come back as `message` events carrying `bot_id`, as
  * Slack sends them.
  */
 export class SlackFake {
@@ -65,8 +75,14 @@ export class SlackFake {
   readonly posted: SlackPostedMessage[] = [];
   /** chat.postMessage calls refused with 429. */
   rateLimited = 0;
+  /** `users.info` calls, as `<team>/<user>`, failed ones included. */
+  readonly usersInfoCalls: string[] = [];
+  /** The next this many `users.info` calls answer HTTP 503 (Slack having a bad moment). */
+  usersInfoFailures = 0;
   private server: Server | undefined;
   private readonly workspaces = new Map<string, Workspace>();
+  /** `<team>/<user>` → the member's flags: everyone who wrote, and those added with `addUser`. */
+  private readonly users = new Map<string, SlackFakeUserFlags>();
   /** channel → times of its recent posts. */
   private readonly recentPosts = new Map<string, number[]>();
   private readonly pending = new Set<Promise<void>>();
@@ -100,9 +116,16 @@ export class SlackFake {
     return workspace;
   }
 
-  /** A member writes in a channel: the `message` event (and `app_mention` when the bot is mentioned) is delivered. */
+  /** Adds (or changes) a workspace member: owners and admins are what `users.info` reports them as. */
+  addUser(teamId: string, user: string, flags: SlackFakeUserFlags = {}): void {
+    this.workspace(teamId);
+    this.users.set(`${teamId}/${user}`, flags);
+  }
+
+  /** A member writes in a channel (a plain member unless added otherwise): the `message` event (and `app_mention` when the bot is mentioned) is delivered. */
   userSay(teamId: string, channel: string, user: string, text: string, options: { threadTs?: string } = {}): { ts: string; eventIds: string[] } {
     const workspace = this.workspace(teamId);
+    if (!this.users.has(`${teamId}/${user}`)) this.users.set(`${teamId}/${user}`, {});
     const ts = this.nextTs();
     const event = { channel, user, text, ts, ...(options.threadTs && { thread_ts: options.threadTs }) };
     const eventIds = [this.deliver(teamId, { type: 'message', ...event })];
@@ -167,13 +190,25 @@ export class SlackFake {
     const raw = Buffer.concat(chunks).toString('utf8');
     const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
       void response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
-    if (url.pathname !== '/api/chat.postMessage') return json(200, { ok: false, error: 'unknown_method' });
+    if (url.pathname !== '/api/chat.postMessage' && url.pathname !== '/api/users.info') return json(200, { ok: false, error: 'unknown_method' });
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const workspace = [...this.workspaces.values()].find((candidate) => candidate.botToken === token);
     if (!workspace) return json(200, { ok: false, error: 'invalid_auth' });
     const params: Record<string, unknown> = (request.headers['content-type'] ?? '').includes('json')
       ? (JSON.parse(raw || '{}') as Record<string, unknown>)
       : Object.fromEntries(new URLSearchParams(raw));
+    if (url.pathname === '/api/users.info') {
+      const user = typeof params['user'] === 'string' ? params['user'] : (url.searchParams.get('user') ?? '');
+      this.usersInfoCalls.push(`${workspace.teamId}/${user}`);
+      if (this.usersInfoFailures > 0) {
+        this.usersInfoFailures -= 1;
+        return json(503, { ok: false, error: 'service_unavailable' });
+      }
+      const flags = this.users.get(`${workspace.teamId}/${user}`);
+      if (!flags) return json(200, { ok: false, error: 'user_not_found' });
+      const everyFlag = { is_primary_owner: false, is_owner: false, is_admin: false, is_restricted: false, is_ultra_restricted: false, ...flags };
+      return json(200, { ok: true, user: { id: user, team_id: workspace.teamId, name: user.toLowerCase(), deleted: false, is_bot: false, is_app_user: false, ...everyFlag } });
+    }
     const channel = typeof params['channel'] === 'string' ? params['channel'] : '';
     const text = typeof params['text'] === 'string' ? params['text'] : '';
     if (!channel) return json(200, { ok: false, error: 'channel_not_found' });
