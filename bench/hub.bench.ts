@@ -18,7 +18,7 @@ import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testin
 import { createTestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, waitUntilReady } from '@parley/launcher';
 import { Redis } from 'ioredis';
-import { summarizeProfile } from './cpu-profile.js';
+import { monotonicUs, summarizeProfile, type ProfileWindow } from './cpu-profile.js';
 import { table } from './support.js';
 
 interface AutocannonResult {
@@ -67,6 +67,8 @@ const cpuMs = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1_000) / CLOCK_TICKS;
 };
+/** When the hub was under measured load: the part of its CPU profile that is summarised. */
+const measuredWindows: ProfileWindow[] = [];
 const load = () =>
   loadavg()
     .map((value) => value.toFixed(2))
@@ -105,7 +107,9 @@ try {
     await autocannon({ url, connections: 10, duration: 2, headers });
     const loadBefore = load();
     const cpuBefore = cpuMs(pid);
+    const startUs = monotonicUs();
     const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers });
+    if (pid === hub.child.pid) measuredWindows.push({ startUs, endUs: monotonicUs() });
     // CPU per request hardly depends on what else the machine runs; req/s does.
     const cpuPerRequest = (cpuMs(pid) - cpuBefore) / (result.requests.average * DURATION_S);
     return { result, cpuPerRequest, load: `${loadBefore} → ${load()}` };
@@ -144,9 +148,11 @@ if (profileDir) {
   // The hub writes its profile as it exits: the newest file is this run's.
   const file = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile')).sort().at(-1);
   if (file) {
-    const { owners, functions } = summarizeProfile(join(profileDir, file));
-    console.log(`\nhub CPU profile ${join(profileDir, file)} (whole run, start-up and seeding included), self time:`);
+    const { owners, functions, inclusive, busyPercent } = summarizeProfile(join(profileDir, file), 25, measuredWindows);
+    console.log(`\nhub CPU profile ${join(profileDir, file)}, the measured hub scenarios only (busy ${busyPercent.toFixed(0)} % of the time), self time:`);
     console.log(table(owners));
     console.log(table(functions));
+    console.log('\nwith what each calls (share of busy time):');
+    console.log(table(inclusive));
   }
 }
