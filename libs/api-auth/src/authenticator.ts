@@ -1,5 +1,5 @@
 import type { ApiKeyCredential } from '@parley/db';
-import { bearerToken, parseApiKey, scopeAllows, secretMatches, secretsEqual, type Scope } from './api-key.js';
+import { bearerToken, hashSecret, parseApiKey, scopeAllows, secretMatches, type Scope } from './api-key.js';
 
 /** Who made a request. */
 export type Principal =
@@ -29,7 +29,12 @@ export interface AuthenticatorOptions {
  * about which prefixes exist; a revoked key says so (its owner needs to know).
  */
 export class Authenticator {
-  constructor(private readonly options: AuthenticatorOptions) {}
+  /** Hashed once: each request's token is hashed and compared with it in constant time (so neither its length nor the first differing byte shows). */
+  private readonly adminKeyHash: Buffer;
+
+  constructor(private readonly options: AuthenticatorOptions) {
+    this.adminKeyHash = hashSecret(options.adminKey);
+  }
 
   async authenticate(authorization: string | undefined): Promise<AuthResult> {
     const token = bearerToken(authorization);
@@ -50,7 +55,7 @@ export class Authenticator {
 
   private decide(token: string | null, peek: ApiKeyLookup['peekCredential']): AuthResult | undefined {
     if (token === null) return { ok: false, reason: 'missing' };
-    if (secretsEqual(token, this.options.adminKey)) return { ok: true, principal: { kind: 'platform-admin', actor: 'platform-admin' } };
+    if (secretMatches(token, this.adminKeyHash)) return { ok: true, principal: { kind: 'platform-admin', actor: 'platform-admin' } };
     const parsed = parseApiKey(token);
     if (!parsed) return { ok: false, reason: 'invalid' };
     const credential = peek?.call(this.options.keys, parsed.prefix);
