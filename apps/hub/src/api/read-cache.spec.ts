@@ -69,6 +69,25 @@ describe('CommunityReadCache', () => {
     expect(await cache.read('c1', 'get a', rows.load)).toBe('"after"');
   });
 
+  it('shares one load among concurrent misses, but not with a read that came after a change', async () => {
+    const cache = new CommunityReadCache({ ttlMs: 10_000 });
+    cache.trust();
+    const rows = source('"before"');
+    let release!: () => void;
+    rows.state.hold = new Promise((resolve) => (release = resolve));
+    const before = [cache.read('c1', 'get a', rows.load), cache.read('c1', 'get a', rows.load)];
+    expect(rows.state.loads).toBe(1);
+    rows.state.answer = '"after"';
+    cache.forgetCommunity('c1');
+    const after = cache.read('c1', 'get a', rows.load);
+    expect(rows.state.loads).toBe(2);
+    release();
+    expect(await Promise.all(before)).toEqual(['"before"', '"before"']);
+    expect(await after).toBe('"after"');
+    expect(await cache.read('c1', 'get a', rows.load)).toBe('"after"');
+    expect(rows.state.loads).toBe(2);
+  });
+
   it('serves nothing and empties itself when distrusted (notices may be missed), and starts empty when trusted again', async () => {
     const cache = new CommunityReadCache({ ttlMs: 10_000 });
     cache.trust();

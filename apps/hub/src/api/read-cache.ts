@@ -24,12 +24,16 @@ interface Entry {
  *   before its response is sent, so a client reads its own writes);
  * - an answer loaded while anything was forgotten is not stored (the generation
  *   counter), so a change cannot be overwritten by the read it raced;
- * - every entry expires after `ttlMs` whatever happens.
+ * - every entry expires after `ttlMs` whatever happens;
+ * - concurrent misses of one answer share one load, unless something was forgotten
+ *   since it started.
  * Misses (null: a 404) are not kept. The caller has already checked that the requester
  * may read the community: entries are keyed by community, never shared across them.
  */
 export class CommunityReadCache {
   private readonly entries = new Map<string, Entry>();
+  /** Loads in flight, by key, with the generation they started in. */
+  private readonly loads = new Map<string, { generation: number; json: Promise<string | null> }>();
   private readonly options: ReadCacheOptions;
   private generation = 0;
   private trusted = false;
@@ -51,8 +55,23 @@ export class CommunityReadCache {
       if (entry.expiresAt > this.options.now()) return entry.json;
       this.drop(key, entry);
     }
+    // Concurrent misses of one answer share one load (an expiry under load would otherwise
+    // send every request in flight to PostgreSQL), but never across a change.
     const generation = this.generation;
-    const json = await load();
+    const pending = this.loads.get(key);
+    if (pending?.generation === generation) return pending.json;
+    const json = this.load(communityId, key, generation, load);
+    this.loads.set(key, { generation, json });
+    return json;
+  }
+
+  private async load(communityId: string, key: string, generation: number, load: () => Promise<string | null>): Promise<string | null> {
+    let json: string | null;
+    try {
+      json = await load();
+    } finally {
+      if (this.loads.get(key)?.generation === generation) this.loads.delete(key);
+    }
     if (json !== null && this.trusted && generation === this.generation && this.options.ttlMs > 0 && json.length <= this.options.maxBytes) {
       const previous = this.entries.get(key);
       if (previous) this.drop(key, previous);
