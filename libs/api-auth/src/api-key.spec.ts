@@ -71,6 +71,13 @@ describe('Authenticator', () => {
     expect(await auth.isCurrent(principal)).toBe(false);
   });
 
+  it('knows an admin token shaped like an API key too', async () => {
+    const keyShaped = mintApiKey().key;
+    const admin = new Authenticator({ adminKey: keyShaped, keys: { findCredential: async () => null } });
+    expect(await admin.authenticate(`Bearer ${keyShaped}`)).toEqual({ ok: true, principal: { kind: 'platform-admin', actor: 'platform-admin' } });
+    expect(await admin.authenticate(`Bearer ${minted.key}`)).toEqual({ ok: false, reason: 'invalid' });
+  });
+
   it('answers another community’s resources with not-found, a missing scope with forbidden', () => {
     const principal = { kind: 'community' as const, actor: 'p', keyId: 'k', communityId: 'c1', scopes: ['write' as const] };
     expect(authorize(principal, 'read', 'c2')).toBe('not-found');
