@@ -37,6 +37,18 @@ function owner(url: string, functionName: string): string {
 
 const IDLE = new Set(['(idle)', '(program)']);
 
+/** A frame as a category rule sees it: the leaf first, then its callers. */
+export interface StackFrame {
+  functionName: string;
+  url: string;
+}
+
+/** A share of busy time: the first category whose `matches` accepts a sample's stack takes it. */
+export interface ProfileCategory {
+  name: string;
+  matches(stack: readonly StackFrame[]): boolean;
+}
+
 /**
  * A V8 CPU profile (`node --cpu-prof`) as self time per owner and per function, the
  * largest first: where a process spends its CPU, in a few lines. Given `windows`, only
@@ -48,7 +60,8 @@ export function summarizeProfile(
   file: string,
   top = 12,
   windows: readonly ProfileWindow[] = [],
-): { owners: CostRow[]; functions: CostRow[]; inclusive: InclusiveRow[]; busyPercent: number } {
+  categories: readonly ProfileCategory[] = [],
+): { owners: CostRow[]; functions: CostRow[]; inclusive: InclusiveRow[]; categories: InclusiveRow[]; busyPercent: number } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
@@ -56,6 +69,7 @@ export function summarizeProfile(
   const ownerTime = new Map<string, number>();
   const functionTime = new Map<string, number>();
   const inclusiveTime = new Map<string, number>();
+  const categoryTime = new Map<string, number>();
   const nameOf = (node: ProfileNode) => {
     const frame = node.callFrame;
     return `${frame.functionName || '(anonymous)'} ${owner(frame.url, frame.functionName)}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
@@ -76,6 +90,12 @@ export function summarizeProfile(
     functionTime.set(fn, (functionTime.get(fn) ?? 0) + delta);
     if (IDLE.has(frame.functionName)) return;
     busy += delta;
+    if (categories.length) {
+      const stack: StackFrame[] = [];
+      for (let current: number | undefined = id; current !== undefined; current = parent.get(current)) stack.push(byId.get(current)!.callFrame);
+      const category = categories.find((candidate) => candidate.matches(stack))?.name ?? 'other';
+      categoryTime.set(category, (categoryTime.get(category) ?? 0) + delta);
+    }
     const seen = new Set<string>();
     for (let current: number | undefined = id; current !== undefined; current = parent.get(current)) {
       const name = nameOf(byId.get(current)!);
@@ -93,6 +113,7 @@ export function summarizeProfile(
     owners: rows(ownerTime, total).map(([where, share]) => ({ where, 'self %': share })),
     functions: rows(functionTime, total).map(([where, share]) => ({ where, 'self %': share })),
     inclusive: rows(new Map([...inclusiveTime].filter(([name]) => !name.startsWith('(root)'))), busy).map(([where, share]) => ({ where, 'total % of busy': share })),
+    categories: rows(categoryTime, busy).map(([where, share]) => ({ where, 'total % of busy': share })),
     busyPercent: total ? (100 * busy) / total : 0,
   };
 }
