@@ -18,7 +18,7 @@ import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@parley/bus/testin
 import { createTestDatabase } from '@parley/db/testing';
 import { launchApp, stopApps, waitUntilReady } from '@parley/launcher';
 import { Redis } from 'ioredis';
-import { summarizeProfile } from './cpu-profile.js';
+import { monotonicUs, summarizeProfile, type ProfileCategory, type ProfileWindow } from './cpu-profile.js';
 import { table } from './support.js';
 
 interface AutocannonResult {
@@ -67,6 +67,19 @@ const cpuMs = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1_000) / CLOCK_TICKS;
 };
+/** Where a request's CPU goes, by what a sample's stack is doing (the first rule that matches). */
+const HUB_COST_CATEGORIES: ProfileCategory[] = [
+  { name: 'garbage collection', matches: ([leaf]) => leaf!.functionName === '(garbage collector)' },
+  { name: 'OpenTelemetry (its own frames)', matches: ([leaf]) => leaf!.url.includes('@opentelemetry') },
+  { name: 'Redis client: rate-limit scripts, their socket writes and replies', matches: (stack) => stack.some((frame) => /ioredis|redis-parser/.test(frame.url)) },
+  { name: 'SHA-256 of the presented key', matches: (stack) => stack.some((frame) => frame.functionName === 'secretMatches') },
+  { name: 'PostgreSQL client', matches: (stack) => stack.some((frame) => /node_modules\/pg(-pool|-protocol)?\//.test(frame.url)) },
+  { name: 'metrics (prom-client)', matches: (stack) => stack.some((frame) => frame.url.includes('prom-client')) },
+  { name: "the hub's own code (gate, route registry, caches)", matches: ([leaf]) => /dist\/(apps|libs)\//.test(leaf!.url) },
+  { name: 'Node HTTP, Fastify, the response write, the rest', matches: () => true },
+];
+/** When the hub was under measured load: the part of its CPU profile that is summarised. */
+const measuredWindows: Array<ProfileWindow & { scenario: string }> = [];
 const load = () =>
   loadavg()
     .map((value) => value.toFixed(2))
@@ -100,12 +113,14 @@ try {
     bare.once('message', (port) => resolve(port as number));
     bare.send(bodies);
   });
-  const measure = async (url: string, headers: Record<string, string>, pid: number) => {
+  const measure = async (url: string, headers: Record<string, string>, pid: number, scenario: string) => {
     // A short warm-up so JIT and connection pools are settled before measuring.
     await autocannon({ url, connections: 10, duration: 2, headers });
     const loadBefore = load();
     const cpuBefore = cpuMs(pid);
+    const startUs = monotonicUs();
     const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers });
+    if (pid === hub.child.pid) measuredWindows.push({ scenario, startUs, endUs: monotonicUs() });
     // CPU per request hardly depends on what else the machine runs; req/s does.
     const cpuPerRequest = (cpuMs(pid) - cpuBefore) / (result.requests.average * DURATION_S);
     return { result, cpuPerRequest, load: `${loadBefore} → ${load()}` };
@@ -113,8 +128,8 @@ try {
   const rows = [];
   for (const [index, scenario] of scenarios.entries()) {
     const size = JSON.stringify(bodies[index]).length;
-    const baseline = await measure(`http://127.0.0.1:${barePort}/bare/${index}`, {}, bare.pid!);
-    const measured = await measure(`${base}${scenario.path}`, { authorization: `Bearer ${key}` }, hub.child.pid!);
+    const baseline = await measure(`http://127.0.0.1:${barePort}/bare/${index}`, {}, bare.pid!, scenario.name);
+    const measured = await measure(`${base}${scenario.path}`, { authorization: `Bearer ${key}` }, hub.child.pid!, scenario.name);
     const row = (name: string, { result, cpuPerRequest, load: during }: Awaited<ReturnType<typeof measure>>) => ({
       scenario: name,
       bytes: size,
@@ -144,9 +159,16 @@ if (profileDir) {
   // The hub writes its profile as it exits: the newest file is this run's.
   const file = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile')).sort().at(-1);
   if (file) {
-    const { owners, functions } = summarizeProfile(join(profileDir, file));
-    console.log(`\nhub CPU profile ${join(profileDir, file)} (whole run, start-up and seeding included), self time:`);
+    const { owners, functions, inclusive, busyPercent } = summarizeProfile(join(profileDir, file), 25, measuredWindows);
+    console.log(`\nhub CPU profile ${join(profileDir, file)}, the measured hub scenarios only (busy ${busyPercent.toFixed(0)} % of the time), self time:`);
     console.log(table(owners));
     console.log(table(functions));
+    console.log('\nwith what each calls (share of busy time):');
+    console.log(table(inclusive));
+    for (const window of measuredWindows) {
+      const { categories, busyPercent: busyInScenario } = summarizeProfile(join(profileDir, file), 25, [window], HUB_COST_CATEGORIES);
+      console.log(`\n${window.scenario}: busy ${busyInScenario.toFixed(0)} % of the time; busy time by what it is spent on:`);
+      console.log(table(categories));
+    }
   }
 }

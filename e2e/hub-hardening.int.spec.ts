@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeConfigChange } from '@parley/contracts';
 import { HubServer } from '../apps/hub/src/hub.server.js';
 import { endedWithin, openTail, startHub, type HubHarness, type OpenTail } from './hub-support.js';
 
@@ -57,11 +58,11 @@ describe('revocation ends live tails', () => {
   });
 });
 
-describe('the key cache while change notices are cut off', () => {
+describe('the key and read caches while change notices are cut off', () => {
   let hub: HubHarness;
   beforeAll(async () => {
-    // A TTL far beyond the test, so only the lost subscription can explain a refusal.
-    hub = await startHub({ HUB_KEY_CACHE_TTL_MS: '600000' });
+    // TTLs far beyond the test, so only a notice or the lost subscription can explain a change seen.
+    hub = await startHub({ HUB_KEY_CACHE_TTL_MS: '600000', HUB_READ_CACHE_TTL_MS: '600000' });
   });
   afterAll(() => hub?.close());
 
@@ -73,7 +74,7 @@ describe('the key cache while change notices are cut off', () => {
     // Cut this hub's subscriber connection (found by its name: Redis is shared), then
     // revoke the key behind the hub's back, so no notice can tell it.
     const clients = String(await hub.redis.client('LIST'));
-    const subscriber = clients.split('\n').find((line) => line.includes(` name=${hub.keys.prefix}-hub `) && / sub=1 /.test(line));
+    const subscriber = clients.split('\n').find((line) => line.includes(` name=${hub.keys.prefix}-hub `) && / sub=[1-9]/.test(line));
     expect(subscriber).toBeDefined();
     await hub.redis.client('KILL', 'ID', /id=(\d+)/.exec(subscriber!)![1]!);
     await hub.database.pool.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [reader.id]);
@@ -85,6 +86,76 @@ describe('the key cache while change notices are cut off', () => {
     }
     expect(status).toBe(401);
     expect(Date.now() - cutAt).toBeLessThan(1_000);
+  });
+});
+
+/** The hub's subscriber connection in CLIENT LIST (found by its name: Redis is shared), once it is subscribed. */
+async function subscriberLine(hub: HubHarness, channels: number): Promise<string> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const clients = String(await hub.redis.client('LIST')).split('\n');
+    const line = clients.find((client) => client.includes(` name=${hub.keys.prefix}-hub `) && client.includes(` sub=${channels} `));
+    if (line || Date.now() > deadline) return line ?? 'none';
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Reads until `done` holds of the answer, for at most 3 s; how long it took, ms. */
+async function readUntil(read: () => Promise<{ body: any }>, done: (body: any) => boolean): Promise<number> {
+  const startedAt = Date.now();
+  while (!done((await read()).body)) {
+    if (Date.now() - startedAt > 3_000) return Number.POSITIVE_INFINITY;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return Date.now() - startedAt;
+}
+
+describe('the read cache of commands', () => {
+  let hub: HubHarness;
+  beforeAll(async () => {
+    hub = await startHub({ HUB_READ_CACHE_TTL_MS: '600000' });
+  });
+  afterAll(() => hub?.close());
+
+  it('answers a change made through this hub at once, and one announced by another writer (a router, the CLI) within a second', async () => {
+    const community = await hub.community('read-cache');
+    const path = `/v1/communities/${community.id}/commands`;
+    expect((await hub.request('POST', path, { body: { name: 'hi', response: 'one' } })).status).toBe(201);
+    const read = () => hub.request('GET', `${path}/hi`, { token: community.key });
+    const list = () => hub.request('GET', path, { token: community.key });
+    // The cache serves once the subscription (access changes and config changes) is confirmed.
+    expect(await subscriberLine(hub, 2)).toContain(' sub=2 ');
+    expect((await read()).body.response).toBe('one');
+    expect((await list()).body.items[0].response).toBe('one');
+    // Changed behind the hub's back, with no notice: the cached answer stands (the cache is in use)...
+    await hub.database.pool.query("UPDATE commands SET response = 'unannounced' WHERE community_id = $1 AND name = 'hi'", [community.id]);
+    expect((await read()).body.response).toBe('one');
+    // ...and a change through this hub is read back at once.
+    expect((await hub.request('PATCH', `${path}/hi`, { body: { response: 'two' } })).status).toBe(200);
+    expect((await read()).body.response).toBe('two');
+    expect((await list()).body.items.map((command: { response: string }) => command.response)).toEqual(['two']);
+    // What a router's chat command does: write the row, then announce the community.
+    await hub.database.pool.query("UPDATE commands SET response = 'three' WHERE community_id = $1 AND name = 'hi'", [community.id]);
+    await hub.redis.publish(hub.keys.configChanges(), encodeConfigChange(community.id));
+    expect(await readUntil(read, (body) => body.response === 'three')).toBeLessThan(1_000);
+    expect(await readUntil(list, (body) => body.items[0].response === 'three')).toBeLessThan(1_000);
+    // Another community never gets this one's answers, cached or not.
+    const other = await hub.community('read-cache-other');
+    expect((await hub.request('GET', `${path}/hi`, { token: other.key })).status).toBe(404);
+    expect((await hub.request('GET', `/v1/communities/${other.id}/commands/hi`, { token: other.key })).status).toBe(404);
+  });
+
+  it('serves no cached answer once its subscription drops: a change it never heard of is served at once', async () => {
+    const community = await hub.community('read-cut-off');
+    const path = `/v1/communities/${community.id}/commands`;
+    expect((await hub.request('POST', path, { body: { name: 'hi', response: 'before' } })).status).toBe(201);
+    const read = () => hub.request('GET', `${path}/hi`, { token: community.key });
+    expect(await subscriberLine(hub, 2)).toContain(' sub=2 ');
+    for (let i = 0; i < 3; i++) expect((await read()).body.response).toBe('before');
+    await hub.redis.client('KILL', 'ID', /id=(\d+)/.exec(await subscriberLine(hub, 2))![1]!);
+    // Behind the hub's back: no notice.
+    await hub.database.pool.query("UPDATE commands SET response = 'after' WHERE community_id = $1 AND name = 'hi'", [community.id]);
+    expect(await readUntil(read, (body) => body.response === 'after')).toBeLessThan(1_000);
   });
 });
 

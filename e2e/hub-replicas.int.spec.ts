@@ -72,4 +72,26 @@ describe('two hub replicas', () => {
     // ...and its tails on both replicas have ended within one second.
     for (const opened of tails) expect((await endedWithin(opened, 3_000)) - revokedAt).toBeLessThan(1_000);
   });
+
+  it('serves a command changed on one replica changed by the other within a second (their read caches)', async () => {
+    const [a, b] = hubs as [AppProcess, AppProcess];
+    const community = (await call(a, 'POST', '/v1/communities', ADMIN, { slug: 'replicas-reads', name: 'Replicas reads' })).body;
+    const path = `/v1/communities/${community.id}/commands`;
+    expect((await call(a, 'POST', path, ADMIN, { name: 'hi', response: 'before' })).status).toBe(201);
+    // Both replicas have the answer cached.
+    for (const hub of [a, b]) for (let i = 0; i < 3; i++) expect((await call(hub, 'GET', `${path}/hi`, ADMIN)).body.response).toBe('before');
+    expect((await call(a, 'PATCH', `${path}/hi`, ADMIN, { response: 'after' })).body.response).toBe('after');
+    const changedAt = Date.now();
+    expect((await call(a, 'GET', `${path}/hi`, ADMIN)).body.response).toBe('after');
+    let seenAt = Number.POSITIVE_INFINITY;
+    while (Date.now() - changedAt < 3_000) {
+      if ((await call(b, 'GET', `${path}/hi`, ADMIN)).body.response === 'after') {
+        seenAt = Date.now();
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(seenAt - changedAt).toBeLessThan(1_000);
+    expect((await call(b, 'GET', path, ADMIN)).body.items.map((command: { response: string }) => command.response)).toEqual(['after']);
+  });
 });

@@ -55,6 +55,8 @@ export const HubConfigSchema = z.object({
   HUB_KEY_CACHE_TTL_MS: positiveInt(10_000),
   /** How often keys' "last used" times are written, ms. */
   HUB_KEY_USE_FLUSH_MS: positiveInt(10_000),
+  /** How long a read answer (commands) is served from memory; bounds staleness if a change notice is lost. 0 = no read cache. */
+  HUB_READ_CACHE_TTL_MS: z.coerce.number().int().min(0).default(10_000),
   /** Trust X-Forwarded-For from this many proxy hops (the ingress) for the client IP; 0 = none. */
   HUB_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { AccessChanges, Authenticator, CredentialCache } from '@parley/api-auth';
 import { CommunityStats } from '@parley/commands';
-import { StreamKeys } from '@parley/contracts';
+import { StreamKeys, decodeConfigChange } from '@parley/contracts';
 import { ApiKeyRepository, CommunityAdminRepository, CommunityRepository, createPool, migrate } from '@parley/db';
 import { ImportJobs, urlCheckFrom } from '@parley/importers';
 import { IdempotencyStore, ProblemExceptionFilter, RequestRateLimiter, RouteRegistry } from '@parley/http-api';
@@ -18,6 +18,7 @@ import { ChangeWriter } from './api/change-writer.js';
 import { addAuditRoutes, addCommunityRoutes } from './api/community-routes.js';
 import { KeyUseRecorder } from './api/key-use.js';
 import { LiveTails } from './api/live-tail.js';
+import { CommunityReadCache } from './api/read-cache.js';
 import { addImportRoutes } from './api/import-routes.js';
 import { addLiveRoutes } from './api/live-routes.js';
 import { addChannelLiveRoutes } from './api/channel-live-routes.js';
@@ -66,28 +67,47 @@ export class HubModule {
       { maxTails: config.HUB_MAX_TAILS, maxTailsPerCommunity: config.HUB_MAX_TAILS_PER_COMMUNITY, maxTailsPerKey: config.HUB_MAX_TAILS_PER_KEY },
       (open) => metrics.tailsOpen.set(open),
     );
-    // Revocations and deletions reach every replica's key cache and live tails at once;
-    // while notices may be missed, the cache serves nothing (see the README).
-    const access = new AccessChanges(redis, keys.key('hub', 'access-changes'), {
-      changed: (change) => {
-        if (change.kind === 'key') credentials.forgetKey(change.keyId);
-        else credentials.forgetCommunity(change.communityId);
-        tails.end((owner) => (change.kind === 'key' ? owner.keyId === change.keyId : owner.communityId === change.communityId));
+    const reads = new CommunityReadCache({ ttlMs: config.HUB_READ_CACHE_TTL_MS });
+    // Revocations and deletions reach every replica's key cache and live tails at once,
+    // configuration changes (from any hub, router or the CLI) its read cache; while
+    // notices may be missed, neither cache serves anything (see the README).
+    const access = new AccessChanges(
+      redis,
+      keys.key('hub', 'access-changes'),
+      {
+        changed: (change) => {
+          if (change.kind === 'key') credentials.forgetKey(change.keyId);
+          else {
+            credentials.forgetCommunity(change.communityId);
+            reads.forgetCommunity(change.communityId);
+          }
+          tails.end((owner) => (change.kind === 'key' ? owner.keyId === change.keyId : owner.communityId === change.communityId));
+        },
+        notice: (_channel, message) => {
+          const change = decodeConfigChange(message);
+          if (change) reads.forgetCommunity(change.communityId);
+          else reads.forgetAll();
+        },
+        lost: () => {
+          credentials.distrust();
+          reads.distrust();
+        },
+        restored: () => {
+          credentials.trust();
+          reads.trust();
+          void tails.recheck();
+        },
       },
-      lost: () => credentials.distrust(),
-      restored: () => {
-        credentials.trust();
-        void tails.recheck();
-      },
-    });
+      [keys.configChanges()],
+    );
 
     const writer = new ChangeWriter(pool, redis, keys, access, (error) => {
       metrics.noticesFailed.inc();
-      logger.warn({ err: error.message }, 'change notice not published; routers catch up when their cache expires, hub replicas when their key cache does');
-    });
+      logger.warn({ err: error.message }, 'change notice not published; routers catch up when their cache expires, hub replicas when their key and read caches do');
+    }, (communityId) => reads.forgetCommunity(communityId));
     const routes = new RouteRegistry<Access, RequestContext>();
     addCommunityRoutes(routes, { writer, db: pool });
-    const resources = { writer, db: pool, urlGuard: new WebhookUrlGuard({ allowList: config.HUB_WEBHOOK_ALLOWLIST }) };
+    const resources = { writer, db: pool, reads, urlGuard: new WebhookUrlGuard({ allowList: config.HUB_WEBHOOK_ALLOWLIST }) };
     addResources(routes, resources);
     addAliasRoutes(routes, resources);
     addAuditRoutes(routes, { db: pool });

@@ -16,14 +16,20 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 /** A replica's connection carries a name of its own, so a test can cut exactly its subscriber (Redis is shared). */
-function replica(connectionName = uniquePrefix('replica')) {
-  const events: Array<AccessChange | 'lost' | 'restored'> = [];
+function replica(connectionName = uniquePrefix('replica'), otherChannels: string[] = []) {
+  const events: Array<AccessChange | 'lost' | 'restored' | { notice: string; on: string }> = [];
   const connection = new Redis(redisUrl(), { connectionName });
-  const changes = new AccessChanges(connection, channel, {
-    changed: (change) => events.push(change),
-    lost: () => events.push('lost'),
-    restored: () => events.push('restored'),
-  });
+  const changes = new AccessChanges(
+    connection,
+    channel,
+    {
+      changed: (change) => events.push(change),
+      lost: () => events.push('lost'),
+      restored: () => events.push('restored'),
+      notice: (on, notice) => events.push({ notice, on }),
+    },
+    otherChannels,
+  );
   const stop = () => {
     changes.stop();
     connection.disconnect();
@@ -39,13 +45,24 @@ describe('AccessChanges', () => {
     const change: AccessChange = { kind: 'key', keyId: 'k1', communityId: 'c1' };
     await a.changes.announce(change);
     expect(a.events).toContain(change);
-    await until(() => b.events.some((event) => typeof event === 'object' && event.kind === 'key'), 'the notice on b');
+    await until(() => b.events.some((event) => typeof event === 'object' && 'kind' in event && event.kind === 'key'), 'the notice on b');
     await redis.publish(channel, 'not json');
     await redis.publish(channel, JSON.stringify({ kind: 'community', communityId: 'c2' }));
-    await until(() => b.events.some((event) => typeof event === 'object' && event.kind === 'community'), 'the community notice');
+    await until(() => b.events.some((event) => typeof event === 'object' && 'kind' in event && event.kind === 'community'), 'the community notice');
     expect(b.events.filter((event) => typeof event === 'object')).toEqual([change, { kind: 'community', communityId: 'c2' }]);
     a.stop();
     b.stop();
+  });
+
+  it('hands messages of its other channels to `notice`, on the same subscription', async () => {
+    const configChanges = `${channel}:config-changes`;
+    const a = replica(uniquePrefix('replica'), [configChanges]);
+    await a.changes.start();
+    await redis.publish(configChanges, '{"v":1,"communityId":"c3"}');
+    await redis.publish(channel, JSON.stringify({ kind: 'community', communityId: 'c4' }));
+    await until(() => a.events.length >= 3, 'the notice and the change');
+    expect(a.events).toEqual(['restored', { notice: '{"v":1,"communityId":"c3"}', on: configChanges }, { kind: 'community', communityId: 'c4' }]);
+    a.stop();
   });
 
   it('says "lost" when its subscription drops and "restored" once it is subscribed again', async () => {

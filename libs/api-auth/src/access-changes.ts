@@ -10,6 +10,8 @@ export interface AccessChangeHandlers {
   lost(): void;
   /** Notices flow (again): what was missed in between is unknown, so start over. */
   restored(): void;
+  /** A message on one of the other channels heard on this subscription (e.g. configuration changes, for a read cache). */
+  notice?(channel: string, message: string): void;
 }
 
 function decode(message: string): AccessChange | null {
@@ -30,6 +32,8 @@ function decode(message: string): AccessChange | null {
  * arrives. Pub/sub keeps nothing for a subscriber that is away, so the handlers hear
  * `lost` the moment the subscription drops and `restored` once it is back (this class
  * subscribes again itself, so `restored` means the subscription is confirmed).
+ * `otherChannels` ride on the same subscription, so `lost` and `restored` hold for
+ * their messages too.
  */
 export class AccessChanges {
   private subscriber: Redis | null = null;
@@ -38,6 +42,7 @@ export class AccessChanges {
     private readonly redis: Redis,
     private readonly channel: string,
     private readonly handlers: AccessChangeHandlers,
+    private readonly otherChannels: readonly string[] = [],
   ) {}
 
   /** Applies the change here, then publishes it. @throws when Redis does not take the notice. */
@@ -51,14 +56,15 @@ export class AccessChanges {
     const subscriber = this.redis.duplicate({ autoResubscribe: false, lazyConnect: true });
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined);
-    subscriber.on('message', (_channel: string, message: string) => {
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return this.handlers.notice?.(channel, message);
       const change = decode(message);
       if (change) this.handlers.changed(change);
     });
     subscriber.on('close', () => this.handlers.lost());
     return new Promise((resolve) => {
       subscriber.on('ready', () => {
-        subscriber.subscribe(this.channel).then(
+        subscriber.subscribe(this.channel, ...this.otherChannels).then(
           () => {
             this.handlers.restored();
             resolve();

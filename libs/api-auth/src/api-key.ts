@@ -44,18 +44,10 @@ export function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();
 }
 
-/** Whether `secret` hashes to `storedHash`, compared in constant time. */
+/** Whether `secret` (of any length) hashes to `storedHash`, compared in constant time. */
 export function secretMatches(secret: string, storedHash: Buffer): boolean {
   const presented = hashSecret(secret);
   return storedHash.length === presented.length && timingSafeEqual(presented, storedHash);
-}
-
-/**
- * Constant-time equality of two secrets of any length (the platform-admin key): both are
- * hashed first, so neither the length nor the first differing byte shows in the timing.
- */
-export function secretsEqual(presented: string, expected: string): boolean {
-  return timingSafeEqual(hashSecret(presented), hashSecret(expected));
 }
 
 const RANK: Record<Scope, number> = { read: 0, write: 1, admin: 2 };

@@ -1,5 +1,5 @@
 import type { ApiKeyCredential } from '@parley/db';
-import { bearerToken, parseApiKey, scopeAllows, secretMatches, secretsEqual, type Scope } from './api-key.js';
+import { bearerToken, hashSecret, parseApiKey, scopeAllows, secretMatches, type Scope } from './api-key.js';
 
 /** Who made a request. */
 export type Principal =
@@ -29,7 +29,14 @@ export interface AuthenticatorOptions {
  * about which prefixes exist; a revoked key says so (its owner needs to know).
  */
 export class Authenticator {
-  constructor(private readonly options: AuthenticatorOptions) {}
+  /** Hashed once: each request's token is hashed and compared with it in constant time (so neither its length nor the first differing byte shows). */
+  private readonly adminKeyHash: Buffer;
+  private readonly adminKeyIsKeyShaped: boolean;
+
+  constructor(private readonly options: AuthenticatorOptions) {
+    this.adminKeyHash = hashSecret(options.adminKey);
+    this.adminKeyIsKeyShaped = parseApiKey(options.adminKey) !== null;
+  }
 
   async authenticate(authorization: string | undefined): Promise<AuthResult> {
     const token = bearerToken(authorization);
@@ -50,8 +57,10 @@ export class Authenticator {
 
   private decide(token: string | null, peek: ApiKeyLookup['peekCredential']): AuthResult | undefined {
     if (token === null) return { ok: false, reason: 'missing' };
-    if (secretsEqual(token, this.options.adminKey)) return { ok: true, principal: { kind: 'platform-admin', actor: 'platform-admin' } };
     const parsed = parseApiKey(token);
+    // A token shaped like an API key can only be the admin token if that is shaped like one
+    // too: otherwise the comparison (a hash per request) is skipped. The shape is no secret.
+    if ((!parsed || this.adminKeyIsKeyShaped) && secretMatches(token, this.adminKeyHash)) return { ok: true, principal: { kind: 'platform-admin', actor: 'platform-admin' } };
     if (!parsed) return { ok: false, reason: 'invalid' };
     const credential = peek?.call(this.options.keys, parsed.prefix);
     return credential ? this.judge(parsed.secret, credential) : undefined;

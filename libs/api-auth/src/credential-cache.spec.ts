@@ -79,6 +79,26 @@ describe('CredentialCache', () => {
     expect((await cache.findCredential('aaa'))?.revokedAt).not.toBeNull();
   });
 
+  it('shares one lookup among concurrent requests for a prefix, but not with a request that came after a change', async () => {
+    const rows = new Map([['aaa', credential('aaa')]]);
+    const lookup = source(rows);
+    const cache = new CredentialCache(lookup);
+    cache.trust();
+    let release!: () => void;
+    lookup.state.hold = new Promise((resolve) => (release = resolve));
+    const before = [cache.findCredential('aaa'), cache.findCredential('aaa'), cache.findCredential('aaa')];
+    expect(lookup.state.lookups).toBe(1);
+    // Revoked while that lookup is on its way: the next request asks again and sees it.
+    rows.set('aaa', credential('aaa', 'c1', '2026-01-01T00:00:00.000Z'));
+    cache.forgetKey('id-aaa');
+    const after = cache.findCredential('aaa');
+    expect(lookup.state.lookups).toBe(2);
+    release();
+    expect((await Promise.all(before)).map((found) => found?.revokedAt)).toEqual([null, null, null]);
+    expect((await after)?.revokedAt).not.toBeNull();
+    expect(cache.peekCredential('aaa')?.revokedAt).not.toBeNull();
+  });
+
   it('keeps at most maxEntries, dropping the oldest', async () => {
     const rows = new Map(['a', 'b', 'c'].map((prefix) => [prefix, credential(prefix)]));
     const cache = new CredentialCache(source(rows), { maxEntries: 2 });

@@ -30,6 +30,8 @@ interface Entry {
  */
 export class CredentialCache implements ApiKeyLookup {
   private readonly entries = new Map<string, Entry>();
+  /** Lookups in flight, by prefix, with the generation they started in. */
+  private readonly lookups = new Map<string, { generation: number; credential: Promise<ApiKeyCredential | null> }>();
   private readonly options: CredentialCacheOptions;
   private generation = 0;
   private trusted = false;
@@ -57,16 +59,34 @@ export class CredentialCache implements ApiKeyLookup {
     return entry.credential;
   }
 
+  /**
+   * The credential from memory, or looked up. Concurrent lookups of one prefix share one
+   * query (when an entry expires under load, every request in flight would otherwise ask
+   * at once), but never across a change: a request that comes after one was forgotten
+   * starts its own lookup.
+   */
   async findCredential(prefix: string): Promise<ApiKeyCredential | null> {
     const cached = this.peekCredential(prefix);
     if (cached) return cached;
     const generation = this.generation;
-    const credential = await this.source.findCredential(prefix);
-    if (credential && this.trusted && generation === this.generation) {
-      if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(prefix, { credential, expiresAt: this.options.now() + this.options.ttlMs });
-    }
+    const pending = this.lookups.get(prefix);
+    if (pending?.generation === generation) return pending.credential;
+    const credential = this.lookUp(prefix, generation);
+    this.lookups.set(prefix, { generation, credential });
     return credential;
+  }
+
+  private async lookUp(prefix: string, generation: number): Promise<ApiKeyCredential | null> {
+    try {
+      const credential = await this.source.findCredential(prefix);
+      if (credential && this.trusted && generation === this.generation) {
+        if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+        this.entries.set(prefix, { credential, expiresAt: this.options.now() + this.options.ttlMs });
+      }
+      return credential;
+    } finally {
+      if (this.lookups.get(prefix)?.generation === generation) this.lookups.delete(prefix);
+    }
   }
 
   /** A key changed (revoked, scopes changed): its next use is looked up again. */

@@ -8,7 +8,6 @@ export {
   parseApiKey,
   scopeAllows,
   secretMatches,
-  secretsEqual,
   type MintedApiKey,
   type ParsedApiKey,
   type Scope,

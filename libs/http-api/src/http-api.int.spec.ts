@@ -57,6 +57,18 @@ describe('RequestRateLimiter', () => {
     secondClient.disconnect();
   });
 
+  it('counts one request against several rules in one call, each in its own window', async () => {
+    const limiter = new RequestRateLimiter(redis, `${prefix}:rl3`);
+    const ip = { name: 'ip', limit: 2, windowMs: 2_000 };
+    const key = { name: 'key', limit: 1, windowMs: 5_000 };
+    const first = await limiter.hitAll([{ rule: ip, subject: '10.0.0.1' }, { rule: key, subject: 'k' }]);
+    const second = await limiter.hitAll([{ rule: ip, subject: '10.0.0.1' }, { rule: key, subject: 'k' }]);
+    expect([...first, ...second].map((state) => [state.allowed, state.remaining])).toEqual([[true, 1], [true, 0], [true, 0], [false, 0]]);
+    expect(second[0]!.resetSeconds).toBeLessThanOrEqual(2);
+    expect(second[1]!.resetSeconds).toBeGreaterThan(2);
+    expect((await limiter.hit(ip, '10.0.0.1')).allowed).toBe(false);
+  });
+
   it('starts a new window once the old one has passed', async () => {
     const limiter = new RequestRateLimiter(redis, `${prefix}:rl2`);
     const rule = { name: 'ip', limit: 1, windowMs: 100 };

@@ -3,7 +3,7 @@ export { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, type IdempotencyOptions } fr
 export { buildOpenApiDocument, type OpenApiInfo } from './openapi.js';
 export { ProblemExceptionFilter, type ProblemFilterOptions } from './problem.filter.js';
 export { HttpProblem, PROBLEM_CONTENT_TYPE, toProblem, validationProblem, type FieldError, type ProblemDocument, type ProblemOptions } from './problem.js';
-export { RequestRateLimiter, rateLimitHeaders, tightest, type RateLimitRule, type RateLimitState } from './rate-limit.js';
+export { RequestRateLimiter, rateLimitHeaders, tightest, type RateLimitHit, type RateLimitRule, type RateLimitState } from './rate-limit.js';
 export {
   RouteRegistry,
   type AnyRoute,

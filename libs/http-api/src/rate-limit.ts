@@ -17,34 +17,60 @@ export interface RateLimitState {
   resetSeconds: number;
 }
 
-const HIT_WINDOW = 'parleyHitWindow';
-const hitWindowLua = readFileSync(new URL('./hitWindow-1.lua', import.meta.url), 'utf8');
-type ScriptedRedis = Redis & { [HIT_WINDOW](key: string, windowMs: number): Promise<[number, number]> };
+const HIT_WINDOWS = 'parleyHitWindows';
+const hitWindowsLua = readFileSync(new URL('./hitWindows-N.lua', import.meta.url), 'utf8');
+type ScriptedRedis = Redis & { [HIT_WINDOWS](keyCount: number, ...keysThenWindows: Array<string | number>): Promise<number[]> };
+
+/** One request counted against `rule` for `subject` (an API key, an IP). */
+export interface RateLimitHit {
+  rule: RateLimitRule;
+  subject: string;
+}
 
 /**
- * Fixed-window request limits in Redis, shared by every replica: one `INCR` script per
- * rule and request. Cheaper than a sliding log (one key, no per-request members), at the
- * price of allowing up to twice the limit across a window boundary — fine for API quotas.
+ * Fixed-window request limits in Redis, shared by every replica: one `INCR` per rule and
+ * request, all of a request's rules in one script call on a single Redis. Cheaper than a
+ * sliding log (one key, no per-request members), at the price of allowing up to twice
+ * the limit across a window boundary — fine for API quotas.
  */
 export class RequestRateLimiter {
   private readonly redis: ScriptedRedis;
+  /** A Redis Cluster puts each counter in its own slot: one script call per counter there. */
+  private readonly oneCallPerCounter: boolean;
 
   constructor(
     redis: Redis,
     private readonly keyPrefix: string,
   ) {
-    redis.defineCommand(HIT_WINDOW, { numberOfKeys: 1, lua: hitWindowLua });
+    redis.defineCommand(HIT_WINDOWS, { lua: hitWindowsLua });
     this.redis = redis as ScriptedRedis;
+    this.oneCallPerCounter = redis.isCluster;
   }
 
   async hit(rule: RateLimitRule, subject: string): Promise<RateLimitState> {
-    const [count, resetMs] = await this.redis[HIT_WINDOW](`${this.keyPrefix}:${rule.name}:${subject}`, rule.windowMs);
-    return {
-      allowed: Number(count) <= rule.limit,
-      limit: rule.limit,
-      remaining: Math.max(0, rule.limit - Number(count)),
-      resetSeconds: Math.max(1, Math.ceil(Number(resetMs) / 1_000)),
-    };
+    return (await this.hitAll([{ rule, subject }]))[0]!;
+  }
+
+  /**
+   * Counts one request against every rule in one round trip: one script call over every
+   * counter on a single Redis; on a Cluster one call per counter, sent together.
+   */
+  async hitAll(hits: readonly RateLimitHit[]): Promise<RateLimitState[]> {
+    if (this.oneCallPerCounter && hits.length > 1) return Promise.all(hits.map(({ rule, subject }) => this.hit(rule, subject)));
+    const reply = await this.redis[HIT_WINDOWS](
+      hits.length,
+      ...hits.map(({ rule, subject }) => `${this.keyPrefix}:${rule.name}:${subject}`),
+      ...hits.map(({ rule }) => rule.windowMs),
+    );
+    return hits.map(({ rule }, index) => {
+      const count = Number(reply[2 * index]);
+      return {
+        allowed: count <= rule.limit,
+        limit: rule.limit,
+        remaining: Math.max(0, rule.limit - count),
+        resetSeconds: Math.max(1, Math.ceil(Number(reply[2 * index + 1]) / 1_000)),
+      };
+    });
   }
 }
 

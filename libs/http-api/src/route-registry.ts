@@ -8,6 +8,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface RouteResponse {
   status: number;
   body?: unknown;
+  /** The body already as JSON text (e.g. a cached answer): sent as it is, as `application/json`, instead of `body`. */
+  json?: string;
   headers?: Record<string, string>;
 }
 
@@ -104,12 +106,15 @@ export class RouteRegistry<Access, Ctx> {
           if (!result) return reply;
           reply.code(result.status);
           for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
+          if (result.json !== undefined) return reply.header('content-type', JSON_CONTENT_TYPE).send(result.json);
           return result.body === undefined ? reply.send() : reply.send(result.body);
         },
       });
     }
   }
 }
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 const PROTOTYPE_KEY_DETAIL =
   'The request body is valid JSON but has a "__proto__" or "constructor.prototype" key, which is refused: such keys can change the prototype of objects on the server (prototype poisoning). No field of this API has that name; remove it.';

@@ -1,6 +1,6 @@
 import { authorize, type Authenticator, type Principal, type Scope } from '@parley/api-auth';
 import { isUuid, type CommunityAdminRepository, type CommunityRepository } from '@parley/db';
-import { HttpProblem, rateLimitHeaders, tightest, type AnyRoute, type RateLimitRule, type RequestRateLimiter } from '@parley/http-api';
+import { HttpProblem, rateLimitHeaders, tightest, type AnyRoute, type RateLimitRule, type RateLimitState, type RequestRateLimiter } from '@parley/http-api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyUseRecorder } from './key-use.js';
 
@@ -43,7 +43,7 @@ export class ApiGate {
   async context(route: HubRoute, request: FastifyRequest, reply: FastifyReply): Promise<RequestContext> {
     const { limiter, ipRule, keyRule } = this.deps;
     // A key whose credential is in memory costs no I/O to check, so both limits go to
-    // Redis together (one round trip). Any other request is limited per IP before its key
+    // Redis together (one round trip: one script call on a single Redis). Any other request is limited per IP before its key
     // is looked up, so guessing keys costs the guesser, not the database.
     if (route.access === 'public') {
       this.enforce([await limiter.hit(ipRule, request.ip)], reply, 'ip');
@@ -53,7 +53,10 @@ export class ApiGate {
     let principal: Principal;
     if (known?.ok) {
       principal = known.principal;
-      const [ip, key] = await Promise.all([limiter.hit(ipRule, request.ip), limiter.hit(keyRule, principal.actor)]);
+      const [ip, key] = (await limiter.hitAll([
+        { rule: ipRule, subject: request.ip },
+        { rule: keyRule, subject: principal.actor },
+      ])) as [RateLimitState, RateLimitState];
       this.enforce([ip, key], reply, ip.allowed ? 'key' : 'ip');
     } else {
       const ip = await limiter.hit(ipRule, request.ip);

@@ -39,6 +39,8 @@ export class ChangeWriter {
     private readonly keys: StreamKeys,
     private readonly access: Pick<AccessChanges, 'announce'>,
     private readonly onNoticeFailed: (error: Error) => void,
+    /** What this replica derived from the community (its read cache) is dropped before the notice goes out. */
+    private readonly changedHere: (communityId: string) => void,
   ) {}
 
   /** Resolves to the work's result, or null when it found nothing to change (then nothing is audited). */
@@ -76,6 +78,8 @@ export class ChangeWriter {
   }
 
   async announce(communityId: string): Promise<void> {
+    // Here first and synchronously: the client that made the change may read it next, from this replica.
+    this.changedHere(communityId);
     try {
       await this.redis.publish(this.keys.configChanges(), encodeConfigChange(communityId));
     } catch (error) {

@@ -4,12 +4,15 @@ import { HttpProblem, type RouteRegistry } from '@parley/http-api';
 import { UnsafeUrlError, type WebhookUrlGuard } from '@parley/ssrf-guard';
 import { actorOf, type Access, type RequestContext } from './access.js';
 import type { ChangeWriter } from './change-writer.js';
+import type { CommunityReadCache } from './read-cache.js';
 import { addScopedResource } from './scoped-resource.js';
 import * as S from './schemas.js';
 
 export interface ResourceDeps {
   writer: ChangeWriter;
   db: Queryable;
+  /** Answers of resources marked `cachedReads` (commands). */
+  reads?: CommunityReadCache;
   urlGuard: WebhookUrlGuard;
 }
 
@@ -70,7 +73,7 @@ function assertModuleSettings(module: string, settings: unknown): void {
 /** Adds every community-owned resource served as plain CRUD, and the aliases of commands. */
 export function addResources(registry: RouteRegistry<Access, RequestContext>, deps: ResourceDeps): void {
   const { db } = deps;
-  const common = { writer: deps.writer, db };
+  const common = { writer: deps.writer, db, reads: deps.reads };
 
   addScopedResource(registry, {
     segment: 'channels',
@@ -97,6 +100,7 @@ export function addResources(registry: RouteRegistry<Access, RequestContext>, de
     create: S.NewCommand,
     patch: S.CommandPatch,
     affectsRouter: true,
+    cachedReads: true,
     prepare: prepareCommand,
   }, common);
 

@@ -1,8 +1,9 @@
 import type { Queryable, ScopedTable, Timestamps } from '@parley/db';
-import { HttpProblem, PageQuery, decodeCursor, encodeCursor, pageSchema, type RouteRegistry } from '@parley/http-api';
+import { HttpProblem, PageQuery, decodeCursor, encodeCursor, pageSchema, type RouteRegistry, type RouteResponse } from '@parley/http-api';
 import { z } from 'zod';
 import { actorOf, type Access, type RequestContext } from './access.js';
 import type { ChangeWriter } from './change-writer.js';
+import type { CommunityReadCache } from './read-cache.js';
 import { CommunityIdParams } from './schemas.js';
 
 type Fields = Record<string, unknown>;
@@ -20,6 +21,11 @@ export interface ScopedResourceSpec<T extends Timestamps & { id: string }> {
   create: z.ZodType<Fields>;
   patch: z.ZodType<Fields>;
   affectsRouter: boolean;
+  /**
+   * List and get are answered from the read cache: only for a table whose every change,
+   * by whatever writes it, is announced on the config-changes channel (so `affectsRouter`).
+   */
+  cachedReads?: boolean;
   /** Input fields never shown again (a secret): the audit log only notes that they changed. */
   writeOnly?: readonly string[];
   /** Checks the fields against the community's other rows before they are written (in the transaction). */
@@ -33,6 +39,7 @@ export interface ScopedResourceSpec<T extends Timestamps & { id: string }> {
 export interface ScopedResourceDeps {
   writer: ChangeWriter;
   db: Queryable;
+  reads?: CommunityReadCache;
 }
 
 /** Adds list, create, get, update and delete of one scoped resource to the registry. */
@@ -49,6 +56,20 @@ export function addScopedResource<T extends Timestamps & { id: string }>(registr
     return changed.length && after && typeof after === 'object' ? { ...after, ...Object.fromEntries(changed.map((field) => [field, '[changed]'])) } : after;
   };
   const tags = [spec.segment];
+  if (spec.cachedReads && !spec.affectsRouter) throw new Error(`${spec.segment}: cached reads need every change announced (affectsRouter)`);
+  const reads = spec.cachedReads ? deps.reads : undefined;
+  /** A 200 with what `load` finds (null: nothing, the caller's 404); from the read cache, as JSON text, when the resource uses it. */
+  const answer = async (communityId: string, what: string, load: () => Promise<unknown>): Promise<RouteResponse | null> => {
+    if (!reads) {
+      const body = await load();
+      return body === null ? null : { status: 200, body };
+    }
+    const json = await reads.read(communityId, `${spec.segment} ${what}`, async () => {
+      const body = await load();
+      return body === null ? null : JSON.stringify(body);
+    });
+    return json === null ? null : { status: 200, json };
+  };
 
   registry.add({
     method: 'GET',
@@ -61,11 +82,13 @@ export function addScopedResource<T extends Timestamps & { id: string }>(registr
     query: PageQuery,
     responses: { 200: { description: `A page of ${spec.segment}`, schema: pageSchema(spec.entity) } },
     handler: async ({ params, query }) => {
-      const page = await spec.table.list(params.communityId, { limit: query.limit, after: query.cursor ? decodeCursor(query.cursor, 'uuid') : undefined });
-      return {
-        status: 200,
-        body: { items: await present(deps.db, params.communityId, page.items), next: page.next ? encodeCursor(page.next) : null },
-      };
+      const { communityId } = params;
+      const after = query.cursor ? decodeCursor(query.cursor, 'uuid') : undefined;
+      const answered = await answer(communityId, `list ${query.limit} ${query.cursor ?? ''}`, async () => {
+        const page = await spec.table.list(communityId, { limit: query.limit, after });
+        return { items: await present(deps.db, communityId, page.items), next: page.next ? encodeCursor(page.next) : null };
+      });
+      return answered!;
     },
   });
 
@@ -106,9 +129,14 @@ export function addScopedResource<T extends Timestamps & { id: string }>(registr
     params: ItemParams,
     responses: { 200: { description: `The ${spec.resource}`, schema: spec.entity } },
     handler: async ({ params }) => {
-      const row = await spec.table.find(params.communityId, keyOf(params));
-      if (!row) throw notFound(keyOf(params));
-      return { status: 200, body: await presentOne(deps.db, params.communityId, row) };
+      const { communityId } = params;
+      const key = keyOf(params);
+      const answered = await answer(communityId, `get ${key}`, async () => {
+        const row = await spec.table.find(communityId, key);
+        return row ? presentOne(deps.db, communityId, row) : null;
+      });
+      if (!answered) throw notFound(key);
+      return answered;
     },
   });
 

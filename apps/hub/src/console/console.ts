@@ -90,7 +90,7 @@ export function installConsole(fastify: FastifyInstance, options: ConsoleOptions
     if (parsed && !parsed.success) return { error: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') };
     try {
       const result = await route.handler({ params, query: route.query?.parse(query), body: parsed?.data, context: { principal }, request: undefined as never, reply: undefined as never });
-      return { body: result?.body };
+      return { body: result?.json !== undefined ? JSON.parse(result.json) : result?.body };
     } catch (error) {
       const problem = toProblem(dbProblem(error));
       if (problem.status >= 500) throw error;
