@@ -62,9 +62,18 @@ export async function startRedisCluster(options: Partial<OwnClusterOptions> = {}
     await Promise.all(nodes.map((node) => stopProcess(node.process)));
     rmSync(dir, { recursive: true, force: true });
   };
+  // A free port is closed again before its redis-server binds it, so the OS may hand it out
+  // twice: a port already given to a node of this cluster is asked for again.
+  const taken = new Set<number>();
+  const untakenPort = async (): Promise<number> => {
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    return port;
+  };
   try {
     for (let i = 0; i < masters * (1 + replicasPerMaster); i++) {
-      const [port, busPort] = [await freePort(), await freePort()];
+      const [port, busPort] = [await untakenPort(), await untakenPort()];
       const nodeDir = join(dir, String(port));
       mkdirSync(nodeDir);
       const args = ['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', nodeDir, '--save', '', '--appendonly', 'no'];
