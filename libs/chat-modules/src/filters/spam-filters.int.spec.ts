@@ -30,6 +30,18 @@ function line(text: string, options: { user?: string; roles?: Role[]; channel?: 
   };
 }
 
+/** How many lines a batch argument of `countRepeats-2.lua` holds (ASCII ids here: characters are bytes). */
+function linesIn(batch: string): number {
+  let lines = 0;
+  for (let at = 0; at < batch.length; lines++) {
+    const viewer = /^\S+ (\d+) /u.exec(batch.slice(at))!;
+    at += viewer[0].length + Number(viewer[1]);
+    const event = /^(\d+) /u.exec(batch.slice(at))!;
+    at += event[0].length + Number(event[1]);
+  }
+  return lines;
+}
+
 describe('SpamFilters (real Redis)', () => {
   const redis = new Redis(redisUrl());
   // One prefix for the file (a sub-prefix per test): cleaning up scans the shared Redis once.
@@ -93,8 +105,8 @@ describe('SpamFilters (real Redis)', () => {
       const other = new SpamFilters(replica, keys, { capabilities: ENFORCING }, () => clock);
       const calls: string[] = [];
       const monitor = await redis.duplicate().monitor();
-      // EVALSHA, or EVAL when the script was not loaded yet: numkeys then the first key.
-      monitor.on('monitor', (_time: string, args: string[]) => /^eval/iu.test(args[0] ?? '') && args[3]?.startsWith(`${keys.prefix}:repeats:`) && calls.push(args[2]!));
+      // EVALSHA, or EVAL when the script was not loaded yet: script, 2 keys, now, window, the batch's lines.
+      monitor.on('monitor', (_time: string, args: string[]) => /^eval/iu.test(args[0] ?? '') && args[3]?.startsWith(`${keys.prefix}:repeats:`) && calls.push(String(linesIn(args[7]!))));
       // One read batch: four lines in one turn of the event loop, two of them the same viewer's same line.
       const hits = await Promise.all([
         filters.check(line('spam spam', { user: 'a' }), community),
@@ -107,12 +119,36 @@ describe('SpamFilters (real Redis)', () => {
       expect((await other.check(line('spam spam', { user: 'a' }), community))?.filter).toBe('repeats');
       await new Promise((resolve) => setTimeout(resolve, 200));
       monitor.disconnect();
-      // The batch of four went out as one call with four keys (a NOSCRIPT retry repeats it), the other replica's line with one.
+      // The batch of four went out as one call with four lines (a NOSCRIPT retry repeats it), the other replica's line with one.
       expect(new Set(calls)).toEqual(new Set(['4', '1']));
       expect(calls.filter((numberOfKeys) => numberOfKeys === '4').length).toBeLessThanOrEqual(2);
     } finally {
       replica.disconnect();
     }
+  });
+
+  it('repeats: forgotten after a window without a line from the viewer, kept across generations, a redelivery counted once', async () => {
+    const community = config({ repeats: { enabled: true, max: 2, windowSeconds: 60 } });
+    // Ids may hold any character: the script reads them by their byte length.
+    const viewer = { user: 'jürgen 🎮' };
+    const again = (text = 'buy my stuff') => filters.check(line(text, viewer), community);
+    // Three in a row, each 50 s after the last: the history crosses generations (60 s each) and stays.
+    expect(await again()).toBeNull();
+    clock += 50_000;
+    expect(await again()).toBeNull();
+    clock += 50_000;
+    expect((await again())?.filter).toBe('repeats');
+    // A window without a line from the viewer: the count starts over.
+    clock += 61_000;
+    expect(await again()).toBeNull();
+    expect(await again()).toBeNull();
+    // The same event redelivered gets the count it got the first time, not one more.
+    expect((await again())?.filter).toBe('repeats');
+    const redelivered = { ...line('new line', viewer), id: 'twitch:redelivered ü' };
+    const fresh = await Promise.all([again('new line'), filters.check(redelivered, community)]);
+    expect(fresh.map((hit) => hit?.filter ?? null)).toEqual([null, null]);
+    expect(await filters.check(redelivered, community)).toBeNull();
+    expect((await again('new line'))?.filter).toBe('repeats');
   });
 
   it('climbs the full ladder per viewer: delete, warn, timeouts of growing length, ban; strikes decay', async () => {
