@@ -5,7 +5,7 @@ import { chatActionId, type ChatAction, type ChatEvent, type Platform, type Role
 import type { Redis } from 'ioredis';
 import type { ChatModuleKeys } from '../keys.js';
 import { FilterSettings, type FilterName, type LadderStep } from '../settings.js';
-import { bannedWordMatcher, isAllowedHost, linkHosts, tooLong, tooManyCaps, tooManyEmotes, tooManySymbols } from './checks.js';
+import { bannedWordMatcher, charCounts, isAllowedHost, linkHosts, tooLong, tooManyCaps, tooManyEmotes, tooManySymbols, type CharCounts } from './checks.js';
 import { PatternMatcher } from './pattern-matcher.js';
 import { lineFingerprint, RepeatCounter, type RepeatGenerations } from './repeat-counter.js';
 
@@ -120,12 +120,15 @@ export class SpamFilters extends EventEmitter<SpamFiltersEvents> {
     const { settings } = prepared;
     const exempt = (filter: { enabled: boolean; exemptRole?: Role }) => !filter.enabled || meetsRole(event.author.roles, filter.exemptRole ?? settings.exemptRole);
     const text = event.text;
+    // Caps, symbols and emotes share one pass over the line, made when the first of them runs.
+    let counts: CharCounts | undefined;
+    const counted = () => (counts ??= charCounts(text));
 
     const pure: Array<[FilterName, () => string | null]> = [
       ['length', () => tooLong(text, settings.length)],
-      ['caps', () => tooManyCaps(text, settings.caps)],
-      ['symbols', () => tooManySymbols(text, settings.symbols)],
-      ['emotes', () => tooManyEmotes(event, settings.emotes)],
+      ['caps', () => tooManyCaps(text, settings.caps, counted())],
+      ['symbols', () => tooManySymbols(text, settings.symbols, counted())],
+      ['emotes', () => tooManyEmotes(event, settings.emotes, counted())],
       ['words', () => (prepared.bannedWords?.test(text) ? 'a banned word' : null)],
     ];
     for (const [filter, check] of pure) {
