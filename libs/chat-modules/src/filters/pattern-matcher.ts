@@ -57,6 +57,8 @@ interface CompiledSet {
  * on long lines) is suspended for a while, and the filter reports it, so one community's
  * patterns cannot slow the router for the others. RE2 runs synchronously and cannot be
  * interrupted mid-match; what bounds a single match is linear time on capped input.
+ * Before RE2, a prefilter (`patternPrefilter`) turns away lines that hold none of the
+ * literals a match needs, which is most chat: RE2's call is the costly part of a line.
  */
 export class PatternMatcher {
   private readonly options: PatternMatcherOptions;
