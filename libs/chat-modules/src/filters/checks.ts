@@ -97,6 +97,8 @@ const LINK = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^\s/@]+@)?((?:[\p{L}\p{N}-]+\.)+(\
 /** The hosts of the links in a line (`example.com`, `https://x.example.com/a`), lower-cased. */
 export function linkHosts(text: string): string[] {
   const hosts: string[] = [];
+  // Every host has a dot: most lines have none and need no split.
+  if (!text.includes('.')) return hosts;
   for (const token of text.split(/\s+/u)) {
     if (!token.includes('.')) continue;
     const host = LINK.exec(token.replace(/^[<("']+|[>)"'.,!?]+$/gu, ''))?.[1];
