@@ -88,14 +88,13 @@ export class ChatModuleKeys {
     return `${this.prefix}:reminder-sent:${sameSlotAs(actionsStream)}:${id}`;
   }
 
-  /** The hash tag every viewer's repeats key of one channel shares: one script counts a batch of the channel's lines. */
-  repeatsTag(communityId: string, platform: Platform, channelId: string): string {
-    return `{${communityId}:${platform}:${channelId}}`;
-  }
-
-  /** HASH of a viewer's last message in a channel: `hash`, `count`, `lastEvent`. */
-  repeats(communityId: string, platform: Platform, channelId: string, userId: string): string {
-    return `${this.prefix}:repeats:${this.repeatsTag(communityId, platform, channelId)}:${userId}`;
+  /**
+   * HASH of one channel's repeats in one generation (`windowMs` long, numbered from the
+   * epoch): viewer id → their last line's state. A generation and the one before share the
+   * channel's hash tag, so one script reads both (Redis Cluster).
+   */
+  repeats(communityId: string, platform: Platform, channelId: string, windowMs: number, generation: number): string {
+    return `${this.prefix}:repeats:{${communityId}:${platform}:${channelId}}:${windowMs}:${generation}`;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ChatEvent } from '@parley/contracts';
 import { describe, expect, it } from 'vitest';
 import { FilterSettings } from '../settings.js';
-import { bannedWordMatcher, emoteCount, isAllowedHost, linkHosts, tooLong, tooManyCaps, tooManyEmotes, tooManySymbols } from './checks.js';
+import { bannedWordMatcher, charCounts, emoteCount, isAllowedHost, linkHosts, tooLong, tooManyCaps, tooManyEmotes, tooManySymbols } from './checks.js';
 
 const settings = FilterSettings.parse({});
 const line = (text: string, extras?: ChatEvent['extras']): ChatEvent => ({
@@ -21,6 +21,35 @@ describe('filter checks', () => {
   it('length: over the maximum only', () => {
     expect(tooLong('a'.repeat(401), settings.length)).toMatch(/longer than 400/);
     expect(tooLong('a'.repeat(400), settings.length)).toBeNull();
+  });
+
+  it('counts letters, capitals, visible characters, symbols and emoji in one pass, as the Unicode properties define them', () => {
+    const reference = (text: string) => {
+      const visible = text.replace(/\s+/gu, '');
+      return {
+        letters: text.match(/[\p{Lu}\p{Ll}]/gu)?.length ?? 0,
+        upper: text.match(/\p{Lu}/gu)?.length ?? 0,
+        visible: visible.length,
+        symbols: visible.match(/[^\p{L}\p{N}\s]/gu)?.length ?? 0,
+        emoji: text.match(/\p{Extended_Pictographic}/gu)?.length ?? 0,
+      };
+    };
+    const samples = [
+      '',
+      '   ',
+      'Hello, World! 123',
+      'ÜBER ärgerlich ǅ ß Σσς',
+      '😀😀 🎉 ©® ™ #1 *',
+      'tab\there\nnew\u00a0nbsp\u3000ideo\u2028sep\ufeff',
+      '𝐀𝐁𝐂 𝒶 ١٢٣ 漢字 かな',
+      'lone \ud800 high \udc00 low \ud83d',
+      '\u0000\u0007\u007f control',
+    ];
+    // And some noise over the whole of the BMP and beyond.
+    let seed = 7;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 200; i++) samples.push(Array.from({ length: 40 }, () => String.fromCodePoint(Math.floor(random() * (random() < 0.5 ? 0x80 : 0x1faff)))).join(''));
+    for (const text of samples) expect(charCounts(text), JSON.stringify(text)).toEqual(reference(text));
   });
 
   it('caps: a shouted line, not a short one or a normal one', () => {

@@ -1,4 +1,5 @@
 import { RE2 } from '@adguard/re2-wasm';
+import { patternPrefilter } from './pattern-prefilter.js';
 
 export interface PatternMatcherOptions {
   /** One message's matching may take this long; a set over it on `overrunsToSuspend` messages in a row is suspended. */
@@ -40,6 +41,8 @@ interface CompiledSet {
   patterns: Array<{ source: string; regex: RE2 }>;
   /** All patterns as one alternation: one pass over the line instead of one per pattern. */
   combined: RE2 | null;
+  /** False for a line none of the patterns can match (it lacks every required literal): RE2 is not called. */
+  prefilter: ((line: string) => boolean) | null;
   suspendedUntil: number;
   overruns: number;
 }
@@ -54,6 +57,8 @@ interface CompiledSet {
  * on long lines) is suspended for a while, and the filter reports it, so one community's
  * patterns cannot slow the router for the others. RE2 runs synchronously and cannot be
  * interrupted mid-match; what bounds a single match is linear time on capped input.
+ * Before RE2, a prefilter (`patternPrefilter`) turns away lines that hold none of the
+ * literals a match needs, which is most chat: RE2's call is the costly part of a line.
  */
 export class PatternMatcher {
   private readonly options: PatternMatcherOptions;
@@ -85,7 +90,7 @@ export class PatternMatcher {
     const input = text.length > this.options.maxInputChars ? text.slice(0, this.options.maxInputChars) : text;
     let hit: string | undefined;
     // Which pattern matched is only looked up for a line that matched at all (rare).
-    if (!set.combined || set.combined.test(input)) hit = set.patterns.find(({ regex }) => regex.test(input))?.source;
+    if ((!set.prefilter || set.prefilter(input)) && (!set.combined || set.combined.test(input))) hit = set.patterns.find(({ regex }) => regex.test(input))?.source;
     if (this.clockMs() - started <= this.options.budgetMs) set.overruns = 0;
     else if (++set.overruns >= this.options.overrunsToSuspend) {
       set.overruns = 0;
@@ -112,7 +117,8 @@ export class PatternMatcher {
           // The hub refuses invalid patterns; one that slipped in (older settings) is skipped.
         }
       }
-      set = { patterns: compiled, combined: combine(compiled.map(({ source }) => source)), suspendedUntil: 0, overruns: 0 };
+      const sources = compiled.map(({ source }) => source);
+      set = { patterns: compiled, combined: combine(sources), prefilter: patternPrefilter(sources), suspendedUntil: 0, overruns: 0 };
       // Bounded: settings change rarely, and a stale set is only memory.
       if (this.sets.size >= 1_000) this.sets.delete(this.sets.keys().next().value!);
       this.sets.set(key, set);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { meetsRole, sanitizeForPlatform, type ChannelConfig } from '@parley/commands';
@@ -6,9 +5,9 @@ import { chatActionId, type ChatAction, type ChatEvent, type Platform, type Role
 import type { Redis } from 'ioredis';
 import type { ChatModuleKeys } from '../keys.js';
 import { FilterSettings, type FilterName, type LadderStep } from '../settings.js';
-import { bannedWordMatcher, isAllowedHost, linkHosts, tooLong, tooManyCaps, tooManyEmotes, tooManySymbols } from './checks.js';
+import { bannedWordMatcher, charCounts, isAllowedHost, linkHosts, tooLong, tooManyCaps, tooManyEmotes, tooManySymbols, type CharCounts } from './checks.js';
 import { PatternMatcher } from './pattern-matcher.js';
-import { RepeatCounter } from './repeat-counter.js';
+import { lineFingerprint, RepeatCounter, type RepeatGenerations } from './repeat-counter.js';
 
 /** Moderation action kinds a platform's ingest can deliver. */
 export type ModerationKind = 'delete' | 'timeout';
@@ -75,6 +74,7 @@ export class SpamFilters extends EventEmitter<SpamFiltersEvents> {
   private readonly options: SpamFiltersOptions;
   private readonly prepared = new WeakMap<object, Prepared | null>();
   private readonly repeats: RepeatCounter;
+  private readonly repeatKeys = new Map<string, RepeatGenerations & { generation: number; windowMs: number }>();
 
   constructor(
     redis: Redis,
@@ -120,12 +120,15 @@ export class SpamFilters extends EventEmitter<SpamFiltersEvents> {
     const { settings } = prepared;
     const exempt = (filter: { enabled: boolean; exemptRole?: Role }) => !filter.enabled || meetsRole(event.author.roles, filter.exemptRole ?? settings.exemptRole);
     const text = event.text;
+    // Caps, symbols and emotes share one pass over the line, made when the first of them runs.
+    let counts: CharCounts | undefined;
+    const counted = () => (counts ??= charCounts(text));
 
     const pure: Array<[FilterName, () => string | null]> = [
       ['length', () => tooLong(text, settings.length)],
-      ['caps', () => tooManyCaps(text, settings.caps)],
-      ['symbols', () => tooManySymbols(text, settings.symbols)],
-      ['emotes', () => tooManyEmotes(event, settings.emotes)],
+      ['caps', () => tooManyCaps(text, settings.caps, counted())],
+      ['symbols', () => tooManySymbols(text, settings.symbols, counted())],
+      ['emotes', () => tooManyEmotes(event, settings.emotes, counted())],
       ['words', () => (prepared.bannedWords?.test(text) ? 'a banned word' : null)],
     ];
     for (const [filter, check] of pure) {
@@ -148,14 +151,30 @@ export class SpamFilters extends EventEmitter<SpamFiltersEvents> {
     }
 
     if (withState && !exempt(settings.repeats)) {
-      const normalized = text.trim().toLowerCase().replace(/\s+/gu, ' ');
-      const hash = createHash('sha1').update(normalized).digest('base64');
-      const channelTag = this.keys.repeatsTag(communityId, event.platform, event.channel.id);
-      const key = this.keys.repeats(communityId, event.platform, event.channel.id, event.author.id);
-      const count = await this.repeats.count(channelTag, key, hash, settings.repeats.windowSeconds * 1_000, event.id);
+      const windowMs = settings.repeats.windowSeconds * 1_000;
+      const now = Math.floor(this.now());
+      const generations = this.repeatGenerations(communityId, event, windowMs, Math.floor(now / windowMs));
+      const count = await this.repeats.count(generations, now, windowMs, event.author.id, lineFingerprint(text), event.id);
       if (count > settings.repeats.max) return { filter: 'repeats', reason: 'the same message again' };
     }
     return null;
+  }
+
+  /** A channel's repeats keys for a generation, built once per channel and generation rather than per line. */
+  private repeatGenerations(communityId: string, event: ChatEvent, windowMs: number, generation: number): RepeatGenerations {
+    const channel = `${communityId}/${event.platform}/${event.channel.id}`;
+    const known = this.repeatKeys.get(channel);
+    if (known && known.generation === generation && known.windowMs === windowMs) return known;
+    const keys = {
+      generation,
+      windowMs,
+      current: this.keys.repeats(communityId, event.platform, event.channel.id, windowMs, generation),
+      previous: this.keys.repeats(communityId, event.platform, event.channel.id, windowMs, generation - 1),
+    };
+    // Bounded by the channels a router serves; a forgotten entry is only rebuilt.
+    if (!known && this.repeatKeys.size >= 10_000) this.repeatKeys.clear();
+    this.repeatKeys.set(channel, keys);
+    return keys;
   }
 
   /** Dry run by the settings, or because the platform cannot deliver the ladder's actions, or enforced. */
