@@ -20,6 +20,9 @@ export interface TwitchEventSubFakeOptions {
   host: string;
 }
 
+/** How long after it sees a shard's socket fail the fake retries what was written to it. */
+const RETRY_AFTER_FAILURE_MS = 100;
+
 export const DefaultTwitchEventSubFakeOptions: TwitchEventSubFakeOptions = { keepaliveSeconds: 10, retryWindowMs: undefined, createConduitDelayMs: 0, host: '127.0.0.1' };
 
 /** The chat subscription types the fake can produce notifications for. */
@@ -103,7 +106,8 @@ export interface TwitchEventSubFakeEvents {
  *   are load-balanced round robin over enabled shards; a shard whose socket fails
  *   abnormally is disabled (`websocket_disconnected`), `conduit.shard.disabled` goes to its
  *   subscribers, and what was written to it within `retryWindowMs` before the failure is
- *   retried once on another enabled shard (Twitch retries a failed notification once);
+ *   retried once on another enabled shard, 100 ms after the failure was seen (Twitch
+ *   retries a failed notification once);
  * - subscriptions belong to the conduit and survive any shard's reconnect; `revoke` sends a
  *   `revocation` and removes one.
  */
@@ -344,9 +348,13 @@ export class TwitchEventSubFake extends EventEmitter<TwitchEventSubFakeEvents> {
     if (clean) return;
     const window = this.options.retryWindowMs ?? this.options.keepaliveSeconds * 1_000;
     const since = Date.now() - window;
-    for (const { at, frame } of session.recent) {
-      if (at >= since && !frame.retried && frame.metadata.message_type === 'notification') this.deliver({ ...frame, retried: true }, session.id);
-    }
+    const retries = session.recent.filter(({ at, frame }) => at >= since && !frame.retried && frame.metadata.message_type === 'notification');
+    // Retried once Twitch has seen the failure, not in the same instant: the other sockets of a
+    // process that died are closed at once, and a retry written into one of them would be its
+    // one retry, lost (ADR 0014). Real Twitch's timing is undocumented.
+    setTimeout(() => {
+      for (const { frame } of retries) this.deliver({ ...frame, retried: true }, session.id);
+    }, RETRY_AFTER_FAILURE_MS);
   }
 
   private shardDisabledNotice(conduit: Conduit, shard: Shard): void {
