@@ -17,8 +17,9 @@ export interface ShardDisabledRelayEvents {
 /**
  * `conduit.shard.disabled` reaches whichever shard Twitch picks, rarely the disabled one's
  * pod: the pod that reads it passes it to every pod over Redis pub/sub, and the pod that runs
- * the shard on the session named replaces the session (`recoverDisabledShard`). A pod that
- * already assigned a new session, or runs the shard no more, ignores it.
+ * the shard recovers it (`recoverDisabledShard`): a new session when the one named is its
+ * own, its own session assigned again when the one named is another's. A pod that runs the
+ * shard no more ignores it.
  */
 export class ShardDisabledRelay extends EventEmitter<ShardDisabledRelayEvents> {
   constructor(

@@ -106,7 +106,7 @@ describe('EventSubAdapter against the EventSub fake', () => {
     expect(reconciler.authorizationCounts()).toEqual({ granted: 1, refused: 1, pending: 0 });
   });
 
-  it('replaces the session of a shard Twitch disabled while its socket stayed open, and ignores a notice about another session', async () => {
+  it('replaces the session of a shard Twitch disabled while its socket stayed open; assigns its own again when the notice names another', async () => {
     const reader = adapter(2);
     await reader.connect();
     await reader.startShard('0');
@@ -115,7 +115,9 @@ describe('EventSubAdapter against the EventSub fake', () => {
     const disabled = once(reader, 'shardDisabled');
     eventSub.disableShard(reader.conduit!, '0');
     expect((await disabled)[0]).toEqual({ shard: '0', status: 'websocket_failed_ping_pong', sessionId: session });
-    expect(await reader.recoverDisabledShard('0', 'another-session')).toBe(false);
+    // Twitch's shard pointed at another pod's session that closed: this pod runs the shard, so its session is assigned again.
+    expect(await reader.recoverDisabledShard('0', 'another-session')).toBe(true);
+    expect(eventSub.shards(reader.conduit!)[0]).toMatchObject({ status: 'enabled', sessionId: session });
     expect(await reader.recoverDisabledShard('0', session)).toBe(true);
     expect(eventSub.shards(reader.conduit!)[0]).toMatchObject({ status: 'enabled', sessionId: reader.sessionOf('0') });
     expect(reader.sessionOf('0')).not.toBe(session);

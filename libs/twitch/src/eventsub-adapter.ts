@@ -421,14 +421,21 @@ export class EventSubAdapter extends EventEmitter<EventSubAdapterEvents> impleme
   }
 
   /**
-   * Twitch disabled `shard` while it was assigned `sessionId`: if this pod runs it on that
-   * session, the session is replaced by a new one assigned to the shard (the old socket may
-   * still get keepalives, but no notification would come). False when this pod does not run
-   * it on that session (another pod does, or a new session is already assigned).
+   * Twitch disabled `shard` while it was assigned `sessionId`. If this pod runs the shard on
+   * that session, the session is replaced by a new one assigned to the shard (the old socket
+   * may still get keepalives, but no notification would come). If it runs the shard on
+   * another session, its session is assigned again: Twitch's shard pointed at someone else's
+   * session that then closed (a hand-over whose old owner's assignment landed after the new
+   * owner's), and nothing else would ever enable it. False when this pod does not run it.
    */
   async recoverDisabledShard(shard: string, sessionId: string | null): Promise<boolean> {
     const session = this.shards.get(shard);
-    if (!session || (sessionId !== null && session.id !== sessionId)) return false;
+    if (!session) return false;
+    if (sessionId !== null && session.id !== sessionId) {
+      // A session not yet welcomed is assigned when its welcome comes.
+      if (session.id !== undefined) await this.assign(shard, session.id);
+      return true;
+    }
     await this.stopShard(shard);
     await this.startShard(shard);
     return true;
